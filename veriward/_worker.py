@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import resource
+import signal
 import sys
+from multiprocessing.connection import Connection
 from typing import Any
 
 from veriward import verifiers
@@ -39,4 +43,32 @@ def preload() -> None:
     verifiers.preload()
 
 
-preload()
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent exits (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def serve(fd: int, memory_mb: int) -> None:
+    """A worker's life: run `(fn, args)` tasks from the socket `fd` until the pool closes it."""
+    die_with_parent()
+    init_worker(memory_mb)
+    conn = Connection(fd)
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", fn(*args))
+        except BaseException as exc:  # the caller re-raises it; the worker lives on
+            reply = ("raise", exc)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # an unpicklable result or exception
+            conn.send(("raise", RuntimeError(f"task result could not be sent: {type(exc).__name__}: {exc}")))
+        del reply
+        if os.getppid() == 1:  # orphaned: nobody will ever read our answers
+            return

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from veriward import metrics, verifiers
+from veriward._json import find_problem, sanitize
 from veriward._pool import WorkerPool
 from veriward.errors import Overloaded, RequestError
 from veriward.models import ScoreRequest, ScoreResult, Verdict, VerifierInfo
@@ -34,9 +35,24 @@ class Job:
 
 
 def _validation_message(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
+    err = exc.errors(include_input=False, include_url=False)[0]
     loc = ".".join(str(p) for p in err["loc"]) or "body"
-    return f"{loc}: {err['msg']}", loc
+    return sanitize(f"{loc}: {err['msg']}"), sanitize(loc)
+
+
+def _check_text(req: ScoreRequest) -> None:
+    """Refuse (422) what no JSON answer could echo or carry: lone surrogates, NaN, hostile nesting."""
+    fields = {
+        "id": req.id,
+        "response": req.response,
+        "reference": req.reference,
+        "options": req.options,
+        "metadata": req.metadata,
+    }
+    for name, value in fields.items():
+        problem = find_problem(value, name)
+        if problem is not None:
+            raise RequestError(problem[1], field=problem[0])
 
 
 class Engine:
@@ -63,7 +79,7 @@ class Engine:
     async def start(self) -> None:
         s = self.settings
         self._pool = WorkerPool(s.pool_workers, s.pool_max_tasks, s.worker_memory_mb)
-        await asyncio.to_thread(self._pool.warm_up)
+        await self._pool.start()
         for name in verifiers.names():
             v = verifiers.get(name)
             await v.startup(s)
@@ -85,14 +101,26 @@ class Engine:
         except TimeoutError:
             return False
 
+    def health(self) -> dict[str, Any]:
+        """Whether this engine can score now: its worker pool's state (what `/healthz` reports)."""
+        if self._pool is None:
+            return {"ok": False, "error": "engine not started"}
+        return self._pool.health()
+
+    def pool_restarts(self) -> int:
+        return self._pool.restarts if self._pool is not None else 0
+
     def queue_depth(self) -> dict[str, int]:
         """Admitted, unfinished requests per scorer."""
         return dict(self._admitted)
 
-    def _admit(self, jobs: list[Job]) -> None:
+    def _admit(self, jobs: list[Job], single: bool = False) -> None:
         """Reserve queue places for `jobs`, all or none; `Overloaded` if a scorer's queue is full.
 
         A scorer with nothing in flight admits any batch, so that a batch larger than the cap can run.
+        A single request is also refused when the wait it would face (the queue ahead of it over the
+        scorer's slots, times their mean run time) passes half of `max_queue_wait_s`: the client is told
+        to come back (429) long before waiting could cost it an `error`.
         """
         want: dict[str, int] = {}
         for job in jobs:
@@ -100,32 +128,33 @@ class Engine:
         cap = self.settings.max_queue_per_scorer
         for name, n in want.items():
             have = self._admitted.get(name, 0)
-            if have and have + n > cap:
+            wait = self._expected_wait(jobs[0].verifier, have) if single else 0.0
+            if (have and have + n > cap) or wait > self.settings.max_queue_wait_s / 2:
                 metrics.overloaded(name)
                 # Little's law: a full queue turns over in about one mean latency (queueing included).
                 raise Overloaded(
                     f"scorer {name!r} has {have} requests queued (limit {cap}); retry later",
-                    retry_after=min(30.0, max(1.0, self._mean_s.get(name, 1.0))),
+                    retry_after=min(30.0, max(1.0, wait or self._mean_s.get(name, 1.0))),
                 )
         for name, n in want.items():
             self._admitted[name] = self._admitted.get(name, 0) + n
         if want:
             self._idle.clear()
 
-    async def _run_admitted(self, job: Job, arrival: float) -> ScoreResult:
-        name = job.request.verifier
-        try:
-            result = await self.run(job, arrival)
-            self._mean_s[name] = 0.9 * self._mean_s.get(name, 0.1) + 0.1 * result.elapsed_ms / 1000
-            return result
-        finally:
-            left = self._admitted[name] - 1
-            if left:
-                self._admitted[name] = left
-            else:
-                del self._admitted[name]
-            if not self._admitted:
-                self._idle.set()
+    def _expected_wait(self, verifier: Verifier, queued: int) -> float:
+        limit = verifier.concurrency(self.settings)
+        if not limit or queued < limit:
+            return 0.0
+        return (queued - limit + 1) / limit * self._mean_s.get(verifier.name, 0.0)
+
+    def _finished(self, name: str) -> None:
+        left = self._admitted[name] - 1
+        if left:
+            self._admitted[name] = left
+        else:
+            del self._admitted[name]
+        if not self._admitted:
+            self._idle.set()
 
     @property
     def pool(self) -> WorkerPool:
@@ -143,11 +172,15 @@ class Engine:
         else:
             if not isinstance(payload, Mapping):
                 raise RequestError(f"a request must be a JSON object, got {type(payload).__name__}")
+            problem = find_problem(dict(payload), "")
+            if problem is not None:
+                raise RequestError(problem[1], field=problem[0] or None)
             try:
                 req = ScoreRequest.model_validate(payload)
             except ValidationError as exc:
                 msg, loc = _validation_message(exc)
                 raise RequestError(msg, field=loc) from None
+        _check_text(req)
         verifier = verifiers.get(req.verifier)
         if len(req.response) > s.max_response_chars:
             raise RequestError(
@@ -159,17 +192,25 @@ class Engine:
                 f"reference is {len(req.reference)} characters; the limit is {s.max_reference_chars}",
                 field="reference",
             )
-        reference = verifier.parse_reference(req.reference)
-        options = verifier.parse_options(req.options)
+        try:
+            reference = verifier.parse_reference(req.reference)
+            options = verifier.parse_options(req.options)
+        except (RecursionError, MemoryError) as exc:  # a reference nested or sized past what can be read
+            raise RequestError(f"reference cannot be read: {type(exc).__name__}", field="reference") from None
         budget = min(req.timeout_s or s.default_timeout_s, s.max_timeout_s)
         return Job(req, verifier, reference, options, budget)
 
     # -- running ----------------------------------------------------------------------------------
 
-    async def run(self, job: Job, arrival: float | None = None) -> ScoreResult:
-        """Score a validated job. Never raises: every failure is a verdict."""
-        arrival = time.monotonic() if arrival is None else arrival
-        deadline = arrival + job.budget_s
+    async def run(self, job: Job, arrival: float | None = None, started: float | None = None) -> ScoreResult:
+        """Score a validated job. Never raises: every failure is a verdict.
+
+        `arrival` is when the request came in (for `elapsed_ms`); its budget counts from `started`, the
+        moment it got a slot (default: now).
+        """
+        started = time.monotonic() if started is None else started
+        arrival = started if arrival is None else arrival
+        deadline = started + job.budget_s
         v = job.verifier
         try:
             if v.pooled:
@@ -195,8 +236,8 @@ class Engine:
         `Overloaded` if its scorer's queue is full."""
         arrival = time.monotonic() if arrival is None else arrival
         job = self.validate(payload)
-        self._admit([job])
-        return await self._run_admitted(job, arrival)
+        self._admit([job], single=True)
+        return await self._run_in_slot(job, arrival)
 
     async def score_batch(self, items: list[Any], arrival: float | None = None) -> list[ScoreResult]:
         """Score many requests concurrently, in order; a bad item gets its own `error` result."""
@@ -215,33 +256,62 @@ class Engine:
         self._admit([c for c in checked if isinstance(c, Job)])
 
         async def one(c: Job | ScoreResult) -> ScoreResult:
-            return c if isinstance(c, ScoreResult) else await self._run_batch_item(c)
+            return c if isinstance(c, ScoreResult) else await self._run_in_slot(c, arrival)
 
         return list(await asyncio.gather(*(one(c) for c in checked)))
 
-    async def _run_batch_item(self, job: Job) -> ScoreResult:
-        """Run a batch item once its scorer has a free slot; its budget starts then."""
-        limit = job.verifier.concurrency(self.settings)
-        if limit is None:
-            return await self._run_admitted(job, time.monotonic())
-        slot = self._slots.get(job.verifier.name)
-        if slot is None:
-            slot = self._slots[job.verifier.name] = asyncio.Semaphore(limit)
-        async with slot:
-            return await self._run_admitted(job, time.monotonic())
-
-    async def _score_item(self, item: Any, arrival: float) -> ScoreResult:
+    async def score_item(self, item: Any, arrival: float | None = None) -> ScoreResult:
+        """Score one request of a stream (the CLI's JSONL input): a bad one gets its own `error` result."""
+        arrival = time.monotonic() if arrival is None else arrival
         try:
             job = self.validate(item)
         except RequestError as exc:
             return self.rejected(item, exc, arrival)
-        return await self.run(job, arrival)
+        self._admit([job])
+        return await self._run_in_slot(job, arrival)
+
+    async def _run_in_slot(self, job: Job, arrival: float) -> ScoreResult:
+        """Run an admitted job once its scorer has a free slot; its budget starts then.
+
+        Waiting is bounded apart from the budget: a job that cannot get a slot within
+        `max_queue_wait_s` is `error` (the server was overloaded), never a `timeout` the candidate
+        would be blamed for.
+        """
+        name = job.verifier.name
+        try:
+            limit = job.verifier.concurrency(self.settings)
+            if limit is None:
+                return await self._run_timed(job, arrival, time.monotonic())
+            slot = self._slots.get(name)
+            if slot is None:
+                slot = self._slots[name] = asyncio.Semaphore(limit)
+            try:
+                await asyncio.wait_for(slot.acquire(), self.settings.max_queue_wait_s)
+            except TimeoutError:
+                metrics.overloaded(name)
+                waited = time.monotonic() - arrival
+                outcome = Outcome.error(f"overloaded: no free {name} slot after waiting {waited:.1f} s")
+                return self._result(job.request, outcome, arrival)
+            try:
+                return await self._run_timed(job, arrival, time.monotonic())
+            finally:
+                slot.release()
+        finally:
+            self._finished(name)
+
+    async def _run_timed(self, job: Job, arrival: float, started: float) -> ScoreResult:
+        result = await self.run(job, arrival, started)
+        name = job.verifier.name
+        run_s = time.monotonic() - started
+        self._mean_s[name] = 0.9 * self._mean_s.get(name, run_s) + 0.1 * run_s
+        return result
 
     def rejected(self, item: Any, exc: RequestError, arrival: float) -> ScoreResult:
         """The result for an item that could not even be validated."""
         raw = item if isinstance(item, Mapping) else {}
         req_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-        name = str(raw.get("verifier")) if isinstance(raw.get("verifier"), str) else ""
+        req_id = req_id if req_id is not None and find_problem(req_id, "id") is None else None
+        name = sanitize(raw.get("verifier"))[:100] if isinstance(raw.get("verifier"), str) else ""
         outcome = Outcome.error(f"bad request: {exc.message}", field=exc.field)
         return self._result(None, outcome, arrival, req_id=req_id, verifier=name)
 

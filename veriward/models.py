@@ -39,8 +39,9 @@ class ScoreRequest(BaseModel):
     timeout_s: float | None = Field(
         default=None,
         gt=0,
-        description="Wall-clock budget for this request in seconds, counted from its arrival "
-        "(queueing included); capped at the server's maximum. Defaults to the server's default.",
+        description="Wall-clock budget for scoring this request in seconds, counted from the moment a "
+        "scorer slot takes it (waiting for a slot is bounded apart, by the server's "
+        "VERIWARD_MAX_QUEUE_WAIT_S); capped at the server's maximum. Defaults to the server's default.",
     )
 
 
@@ -86,5 +87,6 @@ class VerifiersResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="`ok`, or `unavailable` (HTTP 503) when the server cannot score now")
     version: str
+    pool: dict[str, Any] = Field(default_factory=dict, description="the scoring pool: live workers, restarts")

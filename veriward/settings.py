@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(default=None, description="file with one API key a line (# comments)")
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="larger bodies get 413")
     max_queue_per_scorer: int = Field(default=512, ge=1, description="admitted requests per scorer; then 429")
+    max_queue_wait_s: float = Field(
+        default=120.0, gt=0, description="longest wait for a scorer slot; then `error` (overloaded)"
+    )
+    max_connections: int = Field(default=2048, ge=1, description="open client connections; more are closed")
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024, description="request line and headers")
+    header_timeout_s: float = Field(default=10.0, gt=0, description="to send a request's headers")
+    body_timeout_s: float = Field(default=60.0, gt=0, description="to send a request's body; then 408")
+    keep_alive_s: float = Field(default=5.0, gt=0, description="idle keep-alive connections are closed")
     shutdown_grace_s: float = Field(default=30.0, ge=0, description="drain time on shutdown")
     json_logs: bool = Field(default=True, description="one JSON object a log line, with request ids")
 

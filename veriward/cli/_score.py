@@ -96,7 +96,7 @@ async def _score_file(args: argparse.Namespace) -> int:
                 if isinstance(item, RequestError):
                     result = engine.rejected({}, item, arrival)
                 else:
-                    result = await engine._score_item(item, arrival)
+                    result = await engine.score_item(item, arrival)
                 if bar is not None:
                     bar.update(1)
                 return result

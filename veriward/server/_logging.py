@@ -67,6 +67,11 @@ def log_config(level: str, json_logs: bool = True) -> dict[str, Any]:
     }
 
 
+def _printable(text: str) -> str:
+    """A path as it may appear in a log line: control characters (a decoded `%0A`) escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _incoming_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
@@ -91,17 +96,26 @@ class RequestContextMiddleware:
         metrics_token = self.metrics.activate()
         start = time.monotonic()
         status = 500
+        gone = answered = False
+
+        async def receive_watch() -> Message:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                status, answered = int(message["status"]), True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_watch, send_with_id)
         finally:
+            if gone and not answered:
+                status = 499  # the client went away before an answer: not a server error
             elapsed = time.monotonic() - start
             # The matched route's template, so that scanners cannot blow up the number of series;
             # requests answered before routing (401, 413) or matching no route count as "other".
@@ -109,15 +123,16 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(path=path, method=scope["method"], status=str(status)).inc()
             self.metrics.request_seconds.labels(path=path).observe(elapsed)
             client = scope.get("client")
+            path_text = _printable(scope["path"])
             access_log.info(
                 "%s %s %d",
                 scope["method"],
-                scope["path"],
+                path_text,
                 status,
                 extra={
                     "request_id": rid,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": path_text,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 3),
                     "client": client[0] if client else None,

@@ -10,10 +10,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from veriward._json import SafeJSONResponse
 from veriward._version import __version__
 from veriward.engine import Engine
 from veriward.errors import Overloaded, RequestError
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         token = metrics.activate()  # tasks the scorers start now record into this app's metrics
         engine = Engine(settings)
         await engine.start()
-        metrics.bind(engine.queue_depth, lambda: getattr(engine._pool, "restarts", 0))  # 0 once closed
+        metrics.bind(engine.queue_depth, engine.pool_restarts)
         app.state.engine = engine
         try:
             yield
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             token.var.reset(token)
 
     app = FastAPI(
+        default_response_class=SafeJSONResponse,
         title="veriward",
         version=__version__,
         description="Faithful scorers for reinforcement learning on language models.",
@@ -111,11 +114,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
         return JSONResponse(_error_body(exc.message, exc.field), status_code=exc.status_code)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each error's input, which may be NaN or hold lone surrogates.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return SafeJSONResponse({"detail": errors}, status_code=422)
+
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         # FastAPI answers 400 for a body it cannot decode (not UTF-8); that is malformed JSON like any other.
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return JSONResponse(_error_body("body is not valid JSON (not UTF-8 text)", None), status_code=422)
+            why = "body is not valid JSON (not UTF-8 text, or nested too deeply)"
+            return JSONResponse(_error_body(why, None), status_code=422)
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(Overloaded)

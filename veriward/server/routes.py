@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from veriward._version import __version__
 from veriward.engine import Engine
@@ -53,7 +53,16 @@ async def list_verifiers(request: Request) -> VerifiersResponse:
     return VerifiersResponse(verifiers=_engine(request).describe())
 
 
-@router.get("/healthz", response_model=Health, tags=["meta"])
-async def healthz() -> Health:
-    """Liveness; never needs an API key."""
-    return Health(status="ok", version=__version__)
+@router.head("/healthz", include_in_schema=False)
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The server cannot score now (see `pool`)."}},
+    tags=["meta"],
+)
+async def healthz(request: Request, response: Response) -> Health:
+    """Whether this server can score now (its worker pool has live workers); never needs an API key."""
+    state = _engine(request).health()
+    if not state.get("ok"):
+        response.status_code = 503
+    return Health(status="ok" if state.get("ok") else "unavailable", version=__version__, pool=state)
