@@ -57,10 +57,12 @@ class WorkerPool:
         self.restarts = 0  # workers lost (killed at a deadline, crashed, retired) and replaced
         self._spawner = Spawner(memory_mb)
         self._idle: deque[_Worker] = deque()
+        self._busy: set[_Worker] = set()
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._live = 0  # workers started and not yet lost
         self._pending = 0  # replacements being started
         self._closed = False
+        self._spawn_error: str | None = None  # why the last replacement failed; None once one starts
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -88,15 +90,20 @@ class WorkerPool:
                 fut.set_exception(PoolUnavailable("the pool is closed"))
         self._spawner.close()
 
+    def pids(self, idle_only: bool = False) -> list[int]:
+        """The live workers' process ids (for operators and fault-injection tests)."""
+        busy = [] if idle_only else [w.pid for w in self._busy]
+        return [w.pid for w in self._idle] + busy
+
     def health(self) -> dict[str, Any]:
         """What `/healthz` reports: can this pool score now?"""
-        ok = not self._closed and (self._live > 0 or (self._pending > 0 and self._spawner.error is None))
+        ok = not self._closed and (self._live > 0 or (self._pending > 0 and self._spawn_error is None))
         return {
             "ok": ok,
             "workers": self._live,
             "idle": len(self._idle),
             "restarts": self.restarts,
-            "error": self._spawner.error,
+            "error": self._spawn_error,
         }
 
     # -- workers ----------------------------------------------------------------------------------
@@ -140,11 +147,13 @@ class WorkerPool:
                 try:
                     pid, conn = await asyncio.to_thread(self._spawner.spawn)
                 except OSError as exc:
+                    self._spawn_error = f"{type(exc).__name__}: {exc}"
                     log.error("pool cannot start a worker (%s): %s; retrying in %.1f s", why, exc, delay)
                     self._fail_waiters_if_empty()
                     await asyncio.sleep(delay)
-                    delay = min(5.0, delay * 2)
+                    delay = min(2.0, delay * 2)
                     continue
+                self._spawn_error = None
                 self._live += 1
                 self._release(_Worker(pid, conn))
                 return
@@ -157,7 +166,7 @@ class WorkerPool:
         while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
-                fut.set_exception(PoolUnavailable(f"no worker can be started: {self._spawner.error}"))
+                fut.set_exception(PoolUnavailable(f"no worker can be started: {self._spawn_error}"))
 
     async def _acquire(self, timeout: float) -> _Worker:
         loop = asyncio.get_running_loop()
@@ -165,8 +174,8 @@ class WorkerPool:
             w = self._idle.popleft()
             loop.remove_reader(w.conn.fileno())
             return w
-        if self._live == 0 and self._spawner.error is not None:
-            raise PoolUnavailable(f"no worker can be started: {self._spawner.error}")
+        if self._live == 0 and self._spawn_error is not None:
+            raise PoolUnavailable(f"no worker can be started: {self._spawn_error}")
         fut: asyncio.Future[_Worker] = loop.create_future()
         self._waiters.append(fut)
         try:
@@ -180,13 +189,26 @@ class WorkerPool:
 
     # -- tasks ------------------------------------------------------------------------------------
 
-    async def call(self, fn: Callable[..., T], *args: Any, deadline: float) -> T:
+    async def call(self, fn: Callable[..., T], *args: Any, deadline: float, retry: bool = False) -> T:
         """Run an importable function in a worker; `TimeoutError` past `deadline` (waiting for a worker
-        included; the worker is killed), `WorkerDied` if the worker died, `PoolUnavailable`."""
+        included; the worker is killed), `WorkerDied` if the worker died, `PoolUnavailable`.
+
+        With `retry`, a task whose worker died is tried once more on a fresh worker, so that a worker
+        lost to something outside (the OOM killer, an operator) does not decide the task.
+        """
+        try:
+            return await self._call_once(fn, args, deadline)
+        except WorkerDied:
+            if not retry or deadline <= time.monotonic():
+                raise
+        return await self._call_once(fn, args, deadline)
+
+    async def _call_once(self, fn: Callable[..., T], args: tuple[Any, ...], deadline: float) -> T:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("budget exhausted before the task started")
         w = await self._acquire(remaining)
+        self._busy.add(w)
         try:
             status, value = await self._exchange(w, fn, args, deadline - time.monotonic())
         except TimeoutError:
@@ -199,6 +221,8 @@ class WorkerPool:
         except BaseException:  # cancelled: the worker is still busy with the abandoned task
             self._lose(w, "abandoned by a cancelled call", count=False)
             raise
+        finally:
+            self._busy.discard(w)
         w.tasks += 1
         self._release(w)
         if status == "raise":
@@ -229,19 +253,15 @@ class WorkerPool:
         same input is the input's doing (it crashes the scorer), so it is `invalid`, never `error`.
         """
         budget = deadline - time.monotonic()
-        for attempt in (1, 2):
-            try:
-                return await self.call(
-                    _worker.run_check, name, response, reference, options, deadline=deadline
-                )
-            except TimeoutError:
-                return Outcome.timeout(f"scoring exceeded its {max(budget, 0):.1f} s budget and was killed")
-            except PoolUnavailable as exc:
-                return Outcome.error(f"scoring pool unavailable: {exc}")
-            except WorkerDied as exc:
-                if attempt == 2:
-                    return Outcome.invalid(f"the response crashed the scorer twice ({exc})")
-        raise AssertionError("unreachable")
+        args = (name, response, reference, options)
+        try:
+            return await self.call(_worker.run_check, *args, deadline=deadline, retry=True)
+        except TimeoutError:
+            return Outcome.timeout(f"scoring exceeded its {max(budget, 0):.1f} s budget and was killed")
+        except PoolUnavailable as exc:
+            return Outcome.error(f"scoring pool unavailable: {exc}")
+        except WorkerDied as exc:
+            return Outcome.invalid(f"the response crashed the scorer twice ({exc})")
 
 
 def _set_once(fut: asyncio.Future[None]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import struct
 import subprocess
@@ -20,7 +22,6 @@ class Spawner:
 
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
-        self.error: str | None = None  # why the last start of a worker failed; None once one starts
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._ctrl: socket.socket | None = None
@@ -36,6 +37,8 @@ class Spawner:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "veriward._zygote", str(theirs.fileno()), str(self.memory_mb)],
+                # Workers import what the caller can, as multiprocessing's children do (its sys.path).
+                env={**os.environ, "VERIWARD_ZYGOTE_SYS_PATH": json.dumps(sys.path)},
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 close_fds=True,
@@ -58,9 +61,7 @@ class Spawner:
                     self._start()
                     out = self._spawn()
                 except OSError as exc:
-                    self.error = f"{type(exc).__name__}: {exc} (before that: {first})"
-                    raise
-            self.error = None
+                    raise OSError(f"{exc} (before the zygote was restarted: {first})") from exc
             return out
 
     def _spawn(self) -> tuple[int, Connection]:

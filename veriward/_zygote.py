@@ -8,6 +8,7 @@ every worker has its own socket, so a worker killed at any moment (even mid-mess
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -46,6 +47,9 @@ def _serve_forever(ctrl: socket.socket, memory_mb: int) -> None:
 
 def main() -> None:
     fd, memory_mb = int(sys.argv[1]), int(sys.argv[2])
+    inherited = os.environ.pop("VERIWARD_ZYGOTE_SYS_PATH", None)
+    if inherited:
+        sys.path[:] = [p for p in json.loads(inherited) if isinstance(p, str)]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the server's to handle; it then closes our socket
     ctrl = socket.socket(fileno=fd)
     _worker.die_with_parent()  # the server's death ends us, and ours ends the workers
