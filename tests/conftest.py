@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from veriward.server import create_app
+from veriward.server._protocol import uvicorn_options
 from veriward.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -44,7 +45,13 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            **uvicorn_options(settings, in_process=True),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -89,15 +89,55 @@ def _math_dos(text: str, ref: Any, opts: dict[str, Any]) -> bool:
 
 # -- lean ------------------------------------------------------------------------------------------
 
-_LEAN_NOISE = re.compile(r"/-.*?-/|--[^\n]*|\"(?:\\.|[^\"\\])*\"", re.S)
+
+def _lean_code(text: str) -> str:
+    """The text with comments and strings blanked, in one left-to-right pass (nested `/- -/` too)."""
+    out: list[str] = []
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        two = text[i : i + 2]
+        if depth:
+            if two == "/-":
+                depth, i = depth + 1, i + 2
+            elif two == "-/":
+                depth, i = depth - 1, i + 2
+            else:
+                i += 1
+            if not depth:
+                out.append(" ")
+        elif two == "/-":
+            depth, i = 1, i + 2
+        elif two == "--":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text[i] == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(" ")
+            i = j + 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _lean_tokens(words: str) -> Callable[[str, Any, dict[str, Any]], bool]:
     compiled = re.compile(rf"(?<![\w.#']){words}(?![\w'])")
-    return lambda text, ref, opts: compiled.search(_LEAN_NOISE.sub(" ", text)) is not None
+    return lambda text, ref, opts: compiled.search(_lean_code(text)) is not None
 
 
 # -- prm -------------------------------------------------------------------------------------------
+
+
+def _retraction(text: str, ref: Any, opts: dict[str, Any]) -> bool:
+    # One search after the first box (a `\\boxed.*word` regex backtracks quadratically on many boxes).
+    first = _BOX_WORD.search(text)
+    return first is not None and _RETRACT.search(text, first.end()) is not None
+
+
+_BOX_WORD = re.compile(r"\\boxed")
+_RETRACT = re.compile(r"\b(actually|wait|scratch that|no,)\b", re.I)
 
 
 def _steps(text: str, opts: dict[str, Any]) -> list[str]:
@@ -132,7 +172,8 @@ def _prm_near_dupes(text: str, ref: Any, opts: dict[str, Any]) -> bool:
                 continue  # an exact repeat is `duplicate-steps`
             if "=" in formulas[i] and formulas[i] == formulas[j]:
                 return True
-            if len(a) > 8 and SequenceMatcher(None, a, keys[j]).ratio() > 0.85:
+            # Capped: SequenceMatcher is quadratic in the length of what it compares.
+            if len(a) > 8 and SequenceMatcher(None, a[:1000], keys[j][:1000]).ratio() > 0.85:
                 return True
     return False
 
@@ -157,7 +198,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "math",
         "retraction",
         "'actually', 'wait', 'no,' after a boxed answer",
-        _rx(r"\\boxed.*\b(actually|wait|scratch that|no,)\b", re.I | re.S),
+        _retraction,
     ),
     Pattern(
         "math", "dos-input", "towers, huge factorials/exponents, deep nesting or a giant response", _math_dos
@@ -191,7 +232,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "code",
         "fake-output",
         "prints pass/OK markers",
-        _rx(r"print\s*\([^)]*\b(pass(ed)?|ok|success|tests? passed)\b", re.I),
+        _rx(r"print\s*\([^)]{0,200}?\b(pass(ed)?|ok|success|tests? passed)\b", re.I),
     ),
     Pattern(
         "code",

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     get_settings.cache_clear()
     from veriward.server._auth import KeyRing, open_bind_warning
     from veriward.server._logging import log_config
+    from veriward.server._protocol import raise_descriptor_limit, uvicorn_options
 
     settings = get_settings()
     warning = open_bind_warning(args.host, KeyRing(settings))
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         from veriward.server._ray import serve_on_ray
 
         return serve_on_ray(args.host, args.port, args.replicas, args.max_replicas)
+    raise_descriptor_limit()
     uvicorn.run(
         "veriward.server.app:create_app",
         factory=True,
@@ -64,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_config=log_config(args.log_level, settings.json_logs),
         access_log=False,  # replaced by veriward.access lines that carry the request id
-        timeout_graceful_shutdown=round(settings.shutdown_grace_s),
+        **uvicorn_options(settings),
     )
     return 0

@@ -44,6 +44,9 @@ async def audit(body: AuditRequest, request: Request) -> AuditReport | RolloutRe
     engine: Engine = request.app.state.engine
     target = LocalTarget(engine, name=str(request.base_url).rstrip("/"))
     if body.rollouts is not None:
+        cap = engine.settings.max_batch_size
+        if len(body.rollouts) > cap:
+            raise RequestError(f"{len(body.rollouts)} rollouts; the limit is {cap}", field="rollouts")
         try:
             rollouts = [parse_rollout(item, n) for n, item in enumerate(body.rollouts, 1)]
         except ValueError as exc:

@@ -16,7 +16,7 @@ OPEN_PATHS = frozenset({"/healthz"})
 
 
 class KeyFileError(ValueError):
-    """The keys file is missing, unreadable or holds no key."""
+    """The keys file is missing, unreadable or holds no key, or `VERIWARD_API_KEY` is set but empty."""
 
 
 def _read_keys_file(path: Path) -> list[bytes]:
@@ -39,6 +39,9 @@ class KeyRing:
     """
 
     def __init__(self, settings: Settings) -> None:
+        if settings.api_key is not None and not settings.api_key.get_secret_value().strip():
+            # An empty key must not read as "no key": that would silently open the server.
+            raise KeyFileError("VERIWARD_API_KEY is set but empty; unset it to run without keys")
         self._fixed = [settings.api_key.get_secret_value().encode()] if settings.api_key else []
         self._path = settings.api_keys_file
         self._mtime: float | None = None

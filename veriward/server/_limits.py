@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-async def _reply_413(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body larger than the limit of {limit} bytes"}).encode()
+async def _reply(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _reply_413(send: Send, limit: int) -> None:
+    await _reply(send, 413, f"request body larger than the limit of {limit} bytes")
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -29,16 +35,17 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over `limit` bytes.
+    """Refuses bodies over `limit` bytes, and bodies not sent within `timeout` seconds (408).
 
     A declared Content-Length over the limit is refused without reading the body. Otherwise (chunked
     uploads, or a Content-Length that lies) the body is read up to the limit before the app runs and
     replayed to it, so the app never starts parsing a body it would have to abandon.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = 60.0) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -50,8 +57,13 @@ class BodyLimitMiddleware:
             return
         chunks: list[bytes] = []
         size = 0
+        deadline = time.monotonic() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:  # a slow-drip body: the client had its time
+                await _reply(send, 408, f"request body not received within {self.timeout:g} s")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

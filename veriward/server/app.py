@@ -63,7 +63,7 @@ def _add_production_layers(app: FastAPI, settings: Settings, keys: KeyRing, metr
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     # Added innermost first.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, timeout=settings.body_timeout_s)
     if keys.enabled:
         app.add_middleware(ApiKeyMiddleware, keys=keys)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
