@@ -91,10 +91,7 @@ def test_a_keep_alive_connection_cannot_drip_its_next_request(make_server) -> No
 
 def test_slow_body_gets_408_after_the_key_check(make_server) -> None:  # type: ignore[no-untyped-def]
     server = make_server(api_key=KEY, body_timeout_s=1.0)
-    head = (
-        b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 1000\r\n"
-    )
+    head = b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"
     with _connect(server) as s:  # no key: refused before any byte of the body is waited for
         s.sendall(head + b"\r\n")
         assert s.recv(4096).startswith(b"HTTP/1.1 401")
