@@ -11,7 +11,13 @@ driver script and an image, not a backend.
 from __future__ import annotations
 
 import abc
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Where job files appear inside every backend, and the writable scratch directory.
 BOX_DIR = "/box"
@@ -118,3 +124,30 @@ class BoundedBuffer:
     @property
     def truncated(self) -> bool:
         return self.dropped > 0
+
+
+async def run_holding_slot(
+    slot: asyncio.Semaphore,
+    executor: Executor,
+    fn: Callable[..., T],
+    *args: Any,
+    on_cancel: Callable[[], None],
+) -> T:
+    """Run blocking `fn` in `executor` while holding `slot` (acquired by the caller).
+
+    The slot is released when `fn` has returned, not when the caller stops waiting: a caller cancelled
+    mid-run calls `on_cancel` (which must stop the job at once: kill its processes or container) and the
+    slot comes back once the job's thread is done, so slots never undercount the jobs really running.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        fut = loop.run_in_executor(executor, fn, *args)
+    except BaseException:
+        slot.release()
+        raise
+    fut.add_done_callback(lambda _: slot.release())
+    try:
+        return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        on_cancel()
+        raise

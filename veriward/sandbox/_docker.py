@@ -5,7 +5,8 @@ memory+swap, a pids limit, a CPU quota, `--cap-drop ALL`, `no-new-privileges`, u
 fsize / core ulimits. A small boot program (pid 1 until it execs the job) waits on stdin for the
 job's files and command, so containers can be created and started before a job arrives; each one
 serves exactly one job and is then removed, so nothing (files, processes, env) can carry over.
-Containers are labelled with this process's identity and reaped at start and at shutdown.
+Containers are labelled with their owner (a random id per backend object) and an expiry time: each
+backend removes its own at shutdown, and any backend removes expired ones at start.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import json
-import os
 import socket
-import struct
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +24,6 @@ from typing import Any
 
 from veriward import metrics
 from veriward.sandbox._base import (
-    BOX_DIR,
     TMP_DIR,
     BoundedBuffer,
     Limits,
@@ -32,87 +31,24 @@ from veriward.sandbox._base import (
     Sandbox,
     SandboxUnavailable,
     check_files,
+    run_holding_slot,
+)
+from veriward.sandbox._docker_setup import (
+    BOOT,
+    DEFAULT_IMAGE,
+    LABEL,
+    USER,
+    demux,
+    expired,
+    host_config,
+    owner_labels,
 )
 
-DEFAULT_IMAGE = "veriward-sandbox-python:latest"
-LABEL = "veriward.sandbox"
-_UID = 65534
-_USER = f"{_UID}:{_UID}"
-
-# pid 1 of a fresh container: read "<n>\n" then n bytes of JSON {argv, files}, write the files, exec argv.
-# Whatever follows on stdin is the job's own stdin.
-_BOOT = r"""
-import base64, json, os, sys
-n = b""
-while not n.endswith(b"\n"):
-    b = os.read(0, 1)
-    if not b:
-        os._exit(125)
-    n += b
-n = int(n)
-buf = bytearray()
-while len(buf) < n:
-    b = os.read(0, n - len(buf))
-    if not b:
-        os._exit(125)
-    buf += b
-job = json.loads(buf)
-for name, data in job["files"].items():
-    with open(os.path.join("/box", name), "wb") as f:
-        f.write(base64.b64decode(data))
-    os.chmod(os.path.join("/box", name), 0o444)
-os.chdir("/box")
-os.execvp(job["argv"][0], job["argv"])
-"""
+__all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox"]
 
 
-def _host_config(api: Any, limits: Limits) -> Any:
-    from docker.types import Ulimit
-
-    mb = 1024 * 1024
-    return api.create_host_config(
-        network_mode="none",
-        read_only=True,
-        tmpfs={
-            # Owned by the job's user: Docker gives a tmpfs the mode and owner of the image's directory
-            # there, if it has one (and would create /box as root for a working_dir).
-            BOX_DIR: f"rw,nosuid,nodev,size=16m,mode=1777,uid={_UID},gid={_UID}",
-            # exec: compiled submissions run their binary from /tmp (Docker's tmpfs default is noexec)
-            TMP_DIR: f"rw,exec,nosuid,nodev,size={limits.tmp_mb}m,mode=1777,uid={_UID},gid={_UID}",
-        },
-        mem_limit=limits.memory_mb * mb,
-        memswap_limit=limits.memory_mb * mb,
-        pids_limit=limits.pids,
-        nano_cpus=int(limits.cpus * 1e9),
-        cap_drop=["ALL"],
-        security_opt=["no-new-privileges"],
-        ulimits=[
-            Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
-            Ulimit(name="fsize", soft=limits.fsize_mb * mb, hard=limits.fsize_mb * mb),
-            Ulimit(name="core", soft=0, hard=0),
-        ],
-        shm_size=mb,
-        ipc_mode="private",
-    )
-
-
-def _owner_labels(owner: str) -> dict[str, str]:
-    return {
-        LABEL: "1",
-        f"{LABEL}.owner": owner,
-        f"{LABEL}.host": socket.gethostname(),
-        f"{LABEL}.pid": str(os.getpid()),
-    }
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class _AttachFailed(SandboxUnavailable):
+    """The job could not attach to its container (it vanished first); the job never started."""
 
 
 class DockerSandbox(Sandbox):
@@ -187,17 +123,13 @@ class DockerSandbox(Sandbox):
         self._ready = None
 
     def reap(self, own: bool) -> int:
-        """Remove our containers (`own`) or leftovers of dead veriward processes on this host."""
+        """Remove our own containers (`own`), or those no veriward can still be using (expired)."""
         api = self._api()
-        host = socket.gethostname()
+        now = time.time()
         removed = 0
         for c in api.containers(all=True, filters={"label": LABEL}):
-            labels = c.get("Labels") or {}
-            mine = labels.get(f"{LABEL}.owner") == self.owner
-            dead = labels.get(f"{LABEL}.host") == host and not _pid_alive(
-                int(labels.get(f"{LABEL}.pid", "0"))
-            )
-            if (own and mine) or dead:
+            mine = (c.get("Labels") or {}).get(f"{LABEL}.owner") == self.owner
+            if (own and mine) or (not own and expired(c, now)):
                 with contextlib.suppress(Exception):
                     api.remove_container(c["Id"], force=True)
                     removed += 1
@@ -209,13 +141,13 @@ class DockerSandbox(Sandbox):
         api = self._api()
         cid: str = api.create_container(
             self.image,
-            ["python3", "-I", "-B", "-S", "-c", _BOOT],
-            user=_USER,
+            ["python3", "-I", "-B", "-S", "-c", BOOT],
+            user=USER,
             stdin_open=True,
             environment={"HOME": TMP_DIR, "TMPDIR": TMP_DIR, "LANG": "C.UTF-8"},
             network_disabled=True,
-            labels=_owner_labels(self.owner),
-            host_config=_host_config(api, limits),
+            labels=owner_labels(self.owner),
+            host_config=host_config(api, limits),
         )["Id"]
         try:
             api.start(cid)
@@ -248,12 +180,12 @@ class DockerSandbox(Sandbox):
                 self._creating -= 1
             self._ready.put_nowait((cid, key))
 
-    async def _container(self, limits: Limits) -> str:
+    async def _container(self, limits: Limits, fresh: bool = False) -> str:
         loop = asyncio.get_running_loop()
         key = limits.container_key()
         if key != self.default_limits.container_key():
             self.default_limits = limits  # warm containers follow the limits jobs actually ask for
-        while self._ready is not None and not self._ready.empty():
+        while not fresh and self._ready is not None and not self._ready.empty():
             cid, made_for = self._ready.get_nowait()
             self._wake.set()
             if made_for == key:
@@ -291,30 +223,62 @@ class DockerSandbox(Sandbox):
             {"argv": argv, "files": {k: base64.b64encode(v).decode() for k, v in check_files(files).items()}}
         ).encode()
         payload = b"%d\n" % len(header) + header + stdin
-        async with self._jobs:
-            try:
-                cid = await self._container(limits)
-            except SandboxUnavailable:
-                metrics.sandbox_failure(self.name, "create")
-                raise
-            metrics.sandbox_run(self.name)
-            loop = asyncio.get_running_loop()
-            try:
-                res = await loop.run_in_executor(self._executor, self._run_sync, cid, payload, limits)
-            except SandboxUnavailable:
-                metrics.sandbox_failure(self.name, "attach")
-                raise
-            except Exception as exc:  # the engine lost the container mid-run (removed, daemon restarted)
-                metrics.sandbox_failure(self.name, "container_lost")
-                raise SandboxUnavailable(
-                    f"the container was lost mid-run: {type(exc).__name__}: {exc}"
-                ) from exc
-            finally:
-                # Removing (force) also kills a job whose caller was cancelled, so it stops at once.
-                loop.run_in_executor(self._executor, self._remove, cid)
+        await self._jobs.acquire()
+        res = await self._run_in_container(payload, limits)
         if res.timed_out:
             metrics.sandbox_timeout(self.name)
         return res
+
+    async def _run_in_container(self, payload: bytes, limits: Limits) -> RunResult:
+        """Run one job (the caller holds a job slot, which this hands on to the job's thread).
+
+        A warm container that vanished before the job could attach (removed from outside, the engine
+        restarted) is replaced by a fresh one once: that is the pool's loss, not the job's.
+        """
+        assert self._jobs is not None and self._executor is not None
+        for attempt in (1, 2):
+            try:
+                cid = await self._container(limits, fresh=attempt == 2)
+            except BaseException as exc:
+                self._jobs.release()
+                if isinstance(exc, SandboxUnavailable):
+                    metrics.sandbox_failure(self.name, "create")
+                raise
+            metrics.sandbox_run(self.name)
+            executor = self._executor
+            try:
+                return await run_holding_slot(
+                    self._jobs,
+                    executor,
+                    self._run_then_remove,
+                    cid,
+                    payload,
+                    limits,
+                    # Removing (force) kills the job of a cancelled caller at once; its thread then ends.
+                    on_cancel=functools.partial(self._remove_soon, executor, cid),
+                )
+            except _AttachFailed as exc:
+                metrics.sandbox_failure(self.name, "attach")
+                if attempt == 2:
+                    raise SandboxUnavailable(str(exc)) from None
+                await self._jobs.acquire()
+            except SandboxUnavailable:
+                metrics.sandbox_failure(self.name, "container_lost")
+                raise
+        raise AssertionError("unreachable")
+
+    def _remove_soon(self, executor: ThreadPoolExecutor, cid: str) -> None:
+        executor.submit(self._remove, cid)
+
+    def _run_then_remove(self, cid: str, payload: bytes, limits: Limits) -> RunResult:
+        try:
+            return self._run_sync(cid, payload, limits)
+        except (_AttachFailed, SandboxUnavailable):
+            raise
+        except Exception as exc:  # the engine lost the container mid-run (removed, daemon restarted)
+            raise SandboxUnavailable(f"the container was lost mid-run: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self._remove(cid)
 
     def _run_sync(self, cid: str, payload: bytes, limits: Limits) -> RunResult:
         api = self._api()
@@ -323,14 +287,14 @@ class DockerSandbox(Sandbox):
         try:
             sock = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
         except Exception as exc:
-            raise SandboxUnavailable(f"cannot attach to a container: {exc}") from exc
+            raise _AttachFailed(f"cannot attach to a container: {exc}") from exc
         raw: socket.socket = getattr(sock, "_sock", sock)
         out, err = BoundedBuffer(limits.max_output_bytes), BoundedBuffer(limits.max_output_bytes)
         try:
             raw.settimeout(max(0.01, deadline - time.monotonic()))
             raw.sendall(payload)
             raw.shutdown(socket.SHUT_WR)
-            timed_out = not _demux(raw, out, err, deadline)
+            timed_out = not demux(raw, out, err, deadline)
         except OSError:
             timed_out = time.monotonic() >= deadline
         finally:
@@ -365,26 +329,3 @@ class DockerSandbox(Sandbox):
                     api.kill(cid)
                 killed = True
             time.sleep(0.01)
-
-
-def _demux(raw: socket.socket, out: BoundedBuffer, err: BoundedBuffer, deadline: float) -> bool:
-    """Read Docker's multiplexed attach stream until EOF (True) or the deadline (False)."""
-    buf = bytearray()
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        raw.settimeout(left)
-        try:
-            chunk = raw.recv(65536)
-        except TimeoutError:
-            return False
-        if not chunk:
-            return True
-        buf += chunk
-        while len(buf) >= 8:
-            kind, size = buf[0], struct.unpack(">I", buf[4:8])[0]
-            if len(buf) < 8 + size:
-                break
-            (err if kind == 2 else out).write(bytes(buf[8 : 8 + size]))
-            del buf[: 8 + size]

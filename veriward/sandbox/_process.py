@@ -19,6 +19,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from veriward.sandbox._base import (
     Sandbox,
     SandboxUnavailable,
     check_files,
+    run_holding_slot,
 )
 from veriward.sandbox._pipes import communicate, kill_group
 
@@ -84,6 +86,27 @@ def _system_binds() -> list[str]:
     for path in etc:
         args += ["--ro-bind-try", path, path]
     return args
+
+
+class _Job:
+    """A running job's process, so that a cancelled caller can kill it from the event loop's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._cancelled = False
+
+    def started(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._proc = proc
+            if self._cancelled:
+                kill_group(proc)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self._proc is not None:
+                kill_group(self._proc)
 
 
 class ProcessSandbox(Sandbox):
@@ -176,19 +199,31 @@ class ProcessSandbox(Sandbox):
         assert self._slots is not None and self._executor is not None
         limits = limits or Limits()
         files = check_files(files)
-        async with self._slots:
-            loop = asyncio.get_running_loop()
-            metrics.sandbox_run(self.name)
-            try:
-                res = await loop.run_in_executor(self._executor, self._run_sync, argv, files, stdin, limits)
-            except SandboxUnavailable:
-                metrics.sandbox_failure(self.name, "spawn")
-                raise
+        job = _Job()
+        await self._slots.acquire()
+        metrics.sandbox_run(self.name)
+        try:
+            res = await run_holding_slot(
+                self._slots,
+                self._executor,
+                self._run_sync,
+                argv,
+                files,
+                stdin,
+                limits,
+                job,
+                on_cancel=job.cancel,
+            )
+        except SandboxUnavailable:
+            metrics.sandbox_failure(self.name, "spawn")
+            raise
         if res.timed_out:
             metrics.sandbox_timeout(self.name)
         return res
 
-    def _run_sync(self, argv: list[str], files: dict[str, bytes], stdin: bytes, limits: Limits) -> RunResult:
+    def _run_sync(
+        self, argv: list[str], files: dict[str, bytes], stdin: bytes, limits: Limits, job: _Job
+    ) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="veriward-box-") as box:
             os.chmod(box, 0o755)
             for name, data in files.items():
@@ -197,9 +232,11 @@ class ProcessSandbox(Sandbox):
                     f.write(data)
                 os.chmod(path, 0o644)
             with host_uid() as uid:
-                return self._spawn(self._argv(box, 1000, limits, argv), stdin, limits, uid)
+                return self._spawn(self._argv(box, 1000, limits, argv), stdin, limits, uid, job)
 
-    def _spawn(self, full_argv: list[str], stdin: bytes, limits: Limits, uid: int | None) -> RunResult:
+    def _spawn(
+        self, full_argv: list[str], stdin: bytes, limits: Limits, uid: int | None, job: _Job
+    ) -> RunResult:
         def set_limits() -> None:
             # Inherited by everything in the sandbox; with a per-job host uid NPROC counts this job only.
             mb = 1024 * 1024
@@ -228,6 +265,7 @@ class ProcessSandbox(Sandbox):
             )
         except OSError as exc:
             raise SandboxUnavailable(f"bubblewrap failed to start: {exc}") from exc
+        job.started(proc)
         out, err, timed_out = communicate(proc, stdin, deadline, limits.max_output_bytes)
         status, usage = self._wait(proc, deadline)
         timed_out = timed_out or status is None

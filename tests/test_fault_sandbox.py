@@ -1,0 +1,138 @@
+"""Sandbox faults on both real backends: cancelled callers free their job at once and slots never
+undercount running jobs; warm containers that vanish are replaced; the reaper never touches another
+instance's live containers (host names and pids collide across containers and pid namespaces).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox, Sandbox
+from veriward.sandbox._docker import LABEL
+
+_DOCKER_REASON = DockerSandbox(DEFAULT_IMAGE).check()
+_PROCESS_REASON = ProcessSandbox().check()
+BACKENDS = [
+    pytest.param(
+        "process", marks=pytest.mark.skipif(_PROCESS_REASON is not None, reason=str(_PROCESS_REASON))
+    ),
+    pytest.param(
+        "docker",
+        marks=[
+            pytest.mark.docker,
+            pytest.mark.skipif(_DOCKER_REASON is not None, reason=str(_DOCKER_REASON)),
+        ],
+    ),
+]
+SLEEP = ["python3", "-I", "-c", "import time; time.sleep(60)"]
+HELLO = ["python3", "-I", "-c", "print('hello')"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    sb: Sandbox = (
+        ProcessSandbox(max_jobs=2) if request.param == "process" else DockerSandbox(warm=1, max_jobs=2)
+    )
+    await sb.start()
+    yield sb
+    await sb.close()
+
+
+def _docker_api() -> object:
+    import docker
+
+    return docker.from_env().api  # type: ignore[attr-defined]
+
+
+def _running_jobs(sb: Sandbox) -> int:
+    if isinstance(sb, DockerSandbox):
+        api = _docker_api()
+        mine = api.containers(filters={"label": f"{LABEL}.owner={sb.owner}"})  # type: ignore[attr-defined]
+        return len(mine) - (sb._ready.qsize() if sb._ready is not None else 0)
+    import subprocess
+
+    pattern = "^python3 -I -c import time; time.sleep\\(60\\)"  # the job itself, not its bwrap parent
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+async def test_cancelled_runs_stop_at_once_and_hold_their_slot_until_gone(sandbox: Sandbox) -> None:
+    peak = 0
+    for _ in range(3):  # waves of callers that give up after 1 s on jobs that would run a minute
+        tasks = [asyncio.create_task(asyncio.wait_for(sandbox.run(SLEEP), 1.0)) for _ in range(6)]
+        for _ in range(20):
+            running = _running_jobs(sandbox)
+            assert running <= 2  # never more jobs alive than slots
+            peak = max(peak, running)
+            await asyncio.sleep(0.1)
+        for t in tasks:
+            with pytest.raises((TimeoutError, asyncio.CancelledError)):
+                await t
+    assert peak == 2  # the jobs did run (the count sees them)
+    # Every caller has given up: their jobs (each would run 60 s, or its 10 s wall limit) stop now.
+    deadline = time.monotonic() + 5
+    while _running_jobs(sandbox) > 0:
+        assert time.monotonic() < deadline, "cancelled jobs still running"
+        await asyncio.sleep(0.2)
+    t0 = time.monotonic()
+    r = await sandbox.run(HELLO)
+    assert r.exit_code == 0 and r.stdout == b"hello\n"
+    assert time.monotonic() - t0 < 8, "a new job waited behind abandoned ones"
+
+
+@pytest.mark.docker
+@pytest.mark.skipif(_DOCKER_REASON is not None, reason=str(_DOCKER_REASON))
+async def test_a_vanished_warm_container_is_replaced() -> None:
+    sb = DockerSandbox(warm=1, max_jobs=2)
+    await sb.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sb._ready is None or sb._ready.empty():
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        api = _docker_api()
+        for c in api.containers(filters={"label": f"{LABEL}.owner={sb.owner}"}):  # type: ignore[attr-defined]
+            api.remove_container(c["Id"], force=True)  # type: ignore[attr-defined]
+        r = await sb.run(HELLO)
+        assert r.exit_code == 0 and r.stdout == b"hello\n"
+    finally:
+        await sb.close()
+
+
+@pytest.mark.docker
+@pytest.mark.skipif(_DOCKER_REASON is not None, reason=str(_DOCKER_REASON))
+async def test_the_reaper_removes_expired_containers_and_never_a_live_neighbours() -> None:
+    api = _docker_api()
+    host = socket.gethostname()
+    dead_pid = str(2**22 + 12345)  # what the old rule took for "dead": same host, no such pid here
+
+    def make(labels: dict[str, str]) -> str:
+        cid: str = api.create_container(DEFAULT_IMAGE, ["sleep", "60"], labels={LABEL: "1", **labels})["Id"]  # type: ignore[attr-defined]
+        api.start(cid)  # type: ignore[attr-defined]
+        return cid
+
+    expired = make({f"{LABEL}.owner": "gone", f"{LABEL}.expires": str(int(time.time()) - 5)})
+    neighbour = make(
+        {
+            f"{LABEL}.owner": "another-server",
+            f"{LABEL}.expires": str(int(time.time()) + 3600),
+            f"{LABEL}.host": host,
+            f"{LABEL}.pid": dead_pid,
+        }
+    )
+    try:
+        sb = DockerSandbox(warm=0)
+        await sb.start()
+        await sb.close()
+        assert not api.containers(all=True, filters={"id": expired})  # type: ignore[attr-defined]
+        assert api.containers(filters={"id": neighbour}), "a live neighbour's container was reaped"  # type: ignore[attr-defined]
+    finally:
+        for cid in (expired, neighbour):
+            with contextlib.suppress(Exception):
+                api.remove_container(cid, force=True)  # type: ignore[attr-defined]

@@ -1,0 +1,122 @@
+"""What every sandbox container is made of: its boot program, host config, labels and stream framing."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from typing import Any
+
+from veriward.sandbox._base import BOX_DIR, TMP_DIR, BoundedBuffer, Limits
+
+DEFAULT_IMAGE = "veriward-sandbox-python:latest"
+LABEL = "veriward.sandbox"
+UID = 65534
+USER = f"{UID}:{UID}"
+# A warm container waits at most this long for its job, then its pid 1 exits (SIGALRM), so a container
+# whose owner died never waits forever; jobs are recycled well before it.
+IDLE_EXIT_S = 600
+# No owner uses a container after this long (its wait, plus any job's wall budget, plus slack): any
+# veriward may remove it then. Owners are never guessed from host names or pids, which can collide.
+LIFETIME_S = IDLE_EXIT_S + 3600
+
+# pid 1 of a fresh container: read "<n>\n" then n bytes of JSON {argv, files}, write the files, exec argv.
+# Whatever follows on stdin is the job's own stdin.
+BOOT = r"""
+import base64, json, os, signal, sys
+signal.alarm(600)
+n = b""
+while not n.endswith(b"\n"):
+    b = os.read(0, 1)
+    if not b:
+        os._exit(125)
+    n += b
+n = int(n)
+buf = bytearray()
+while len(buf) < n:
+    b = os.read(0, n - len(buf))
+    if not b:
+        os._exit(125)
+    buf += b
+signal.alarm(0)
+job = json.loads(buf)
+for name, data in job["files"].items():
+    with open(os.path.join("/box", name), "wb") as f:
+        f.write(base64.b64decode(data))
+    os.chmod(os.path.join("/box", name), 0o444)
+os.chdir("/box")
+os.execvp(job["argv"][0], job["argv"])
+"""
+
+
+def host_config(api: Any, limits: Limits) -> Any:
+    from docker.types import Ulimit
+
+    mb = 1024 * 1024
+    return api.create_host_config(
+        network_mode="none",
+        read_only=True,
+        tmpfs={
+            # Owned by the job's user: Docker gives a tmpfs the mode and owner of the image's directory
+            # there, if it has one (and would create /box as root for a working_dir).
+            BOX_DIR: f"rw,nosuid,nodev,size=16m,mode=1777,uid={UID},gid={UID}",
+            # exec: compiled submissions run their binary from /tmp (Docker's tmpfs default is noexec)
+            TMP_DIR: f"rw,exec,nosuid,nodev,size={limits.tmp_mb}m,mode=1777,uid={UID},gid={UID}",
+        },
+        mem_limit=limits.memory_mb * mb,
+        memswap_limit=limits.memory_mb * mb,
+        pids_limit=limits.pids,
+        nano_cpus=int(limits.cpus * 1e9),
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        ulimits=[
+            Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
+            Ulimit(name="fsize", soft=limits.fsize_mb * mb, hard=limits.fsize_mb * mb),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        shm_size=mb,
+        ipc_mode="private",
+    )
+
+
+def owner_labels(owner: str) -> dict[str, str]:
+    """Labels of a new container: its owner (a random id per sandbox object) and when anyone may reap it."""
+    return {
+        LABEL: "1",
+        f"{LABEL}.owner": owner,
+        f"{LABEL}.expires": str(int(time.time()) + LIFETIME_S),
+        f"{LABEL}.host": socket.gethostname(),  # for people reading `docker ps`; never used to decide
+    }
+
+
+def expired(container: dict[str, Any], now: float) -> bool:
+    """Whether no owner can still be using this container (from `docker ps`'s JSON)."""
+    labels = container.get("Labels") or {}
+    try:
+        expires = float(labels[f"{LABEL}.expires"])
+    except (KeyError, ValueError):
+        expires = float(container.get("Created", now)) + LIFETIME_S  # made by an older veriward
+    return now > expires
+
+
+def demux(raw: socket.socket, out: BoundedBuffer, err: BoundedBuffer, deadline: float) -> bool:
+    """Read Docker's multiplexed attach stream until EOF (True) or the deadline (False)."""
+    buf = bytearray()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        raw.settimeout(left)
+        try:
+            chunk = raw.recv(65536)
+        except TimeoutError:
+            return False
+        if not chunk:
+            return True
+        buf += chunk
+        while len(buf) >= 8:
+            kind, size = buf[0], struct.unpack(">I", buf[4:8])[0]
+            if len(buf) < 8 + size:
+                break
+            (err if kind == 2 else out).write(bytes(buf[8 : 8 + size]))
+            del buf[: 8 + size]
