@@ -218,3 +218,33 @@ def test_sigterm_removes_the_servers_sandbox_containers() -> None:
         proc.send_signal(signal.SIGTERM)
         _stopped_cleanly(proc)
     assert _containers_of(proc.pid) == []
+
+
+def test_a_batch_that_outlives_the_grace_gets_a_complete_answer_in_time() -> None:
+    # 3 s of grace, a batch that needs far longer on one worker: the answer is a 200 whose unscored items
+    # say `error` ("retry it"), it comes back within the grace, and the process stops without a second wait.
+    slow = {"verifier": "math", "response": r"\boxed{(x+1)^{30}}", "reference": "(1+x)^{30}"}
+    with (
+        _serve_process(VERIWARD_SHUTDOWN_GRACE_S="3") as (url, proc),
+        httpx.Client(base_url=url, timeout=120) as c,
+    ):
+        items = [
+            {**slow, "response": slow["response"].replace("30", str(30 + i % 50)), "id": str(i)}
+            for i in range(4000)
+        ]
+        items = [{**it, "reference": it["response"][7:-1].replace("x+1", "1+x")} for it in items]
+        t, out = _in_thread(lambda: c.post("/v1/score/batch", json={"requests": items}))
+        _wait_for_depth(c, "math", 1)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        t.join(60)
+        answered = time.monotonic() - t0
+        _stopped_cleanly(proc)
+        stopped = time.monotonic() - t0
+    r = out[0]
+    assert r.status_code == 200, r.text[:300]
+    verdicts = [x["verdict"] for x in r.json()["results"]]
+    assert set(verdicts) <= {"correct", "error"} and "error" in verdicts
+    reasons = {x["reason"] for x in r.json()["results"] if x["verdict"] == "error"}
+    assert all("shutting down" in why for why in reasons), reasons
+    assert answered < 3 + 1.5 and stopped < 3 + 5, (answered, stopped)

@@ -68,6 +68,7 @@ class Engine:
         self._mean_s: dict[str, float] = {}  # moving average of latency, for Retry-After
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = asyncio.Event()  # set at shutdown's deadline: unfinished jobs answer `error`
 
     async def __aenter__(self) -> Engine:
         await self.start()
@@ -92,6 +93,11 @@ class Engine:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+    def stop_at(self, delay: float) -> None:
+        """Shutdown has begun: jobs still unfinished `delay` seconds from now answer `error` (retryable)
+        instead of being cut off with their connection, so every response is complete in time."""
+        asyncio.get_running_loop().call_later(max(0.0, delay), self._stopping.set)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every admitted request has its verdict; False if `timeout` ran out first."""
@@ -282,6 +288,8 @@ class Engine:
             limit = job.verifier.concurrency(self.settings)
             if limit is None:
                 return await self._run_timed(job, arrival, time.monotonic())
+            if self._stopping.is_set():
+                return self._shutting_down(job, arrival)
             slot = self._slots.get(name)
             if slot is None:
                 slot = self._slots[name] = asyncio.Semaphore(limit)
@@ -300,6 +308,25 @@ class Engine:
             self._finished(name)
 
     async def _run_timed(self, job: Job, arrival: float, started: float) -> ScoreResult:
+        if self._stopping.is_set():
+            return self._shutting_down(job, arrival)
+        run = asyncio.ensure_future(self._run_measured(job, arrival, started))
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({run, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not run.done():
+                run.cancel()
+        if run.done() and not run.cancelled():
+            return run.result()
+        return self._shutting_down(job, arrival)
+
+    def _shutting_down(self, job: Job, arrival: float) -> ScoreResult:
+        outcome = Outcome.error("the server is shutting down; this item was not scored (retry it)")
+        return self._result(job.request, outcome, arrival)
+
+    async def _run_measured(self, job: Job, arrival: float, started: float) -> ScoreResult:
         result = await self.run(job, arrival, started)
         name = job.verifier.name
         run_s = time.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import time
@@ -85,7 +86,9 @@ def owner_labels(owner: str) -> dict[str, str]:
         LABEL: "1",
         f"{LABEL}.owner": owner,
         f"{LABEL}.expires": str(int(time.time()) + LIFETIME_S),
-        f"{LABEL}.host": socket.gethostname(),  # for people reading `docker ps`; never used to decide
+        # For people reading `docker ps`; never used to decide (both collide across pid namespaces).
+        f"{LABEL}.host": socket.gethostname(),
+        f"{LABEL}.pid": str(os.getpid()),
     }
 
 
