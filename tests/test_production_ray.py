@@ -22,18 +22,12 @@ _LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 @pytest.fixture(scope="module")
 def ray_url() -> Iterator[str]:
-    from veriward.server._ray import deployment
+    from veriward.server._ray import deployment, init_ray
 
-    # A one-node cluster: with this, every Ray component listens on loopback only.
+    # A one-node cluster started the way `veriward serve --ray --host 127.0.0.1` starts it.
     saved = os.environ.get(_LOOPBACK_ONLY)
-    os.environ[_LOOPBACK_ONLY] = "0"
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        log_to_driver=False,
-        configure_logging=False,
-    )
+    saved_address = os.environ.pop("RAY_ADDRESS", None)
+    init_ray("127.0.0.1", num_cpus=2, log_to_driver=False, configure_logging=False)
     port = free_port()
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
@@ -52,6 +46,8 @@ def ray_url() -> Iterator[str]:
             os.environ.pop(_LOOPBACK_ONLY, None)
         else:
             os.environ[_LOOPBACK_ONLY] = saved
+        if saved_address is not None:
+            os.environ["RAY_ADDRESS"] = saved_address
 
 
 def _score(url: str, i: int) -> httpx.Response:
@@ -69,6 +65,30 @@ def test_requests_spread_over_two_replicas(ray_url: str) -> None:
         assert body["verdict"] == ("correct" if i == i % 3 else "incorrect")
     replicas = {r.headers["x-veriward-replica"] for r in responses}
     assert len(replicas) == 2, replicas
+
+
+def test_a_local_cluster_without_ray_auth_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray cannot keep its own ports on loopback; without its token auth they would be open to the network.
+    from veriward.server._ray import RayExposed, init_ray
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with pytest.raises(RayExposed, match="RAY_AUTH_MODE"):
+        init_ray("127.0.0.1")
+
+
+def test_what_a_local_cluster_exposes_is_token_protected_or_metrics(ray_url: str) -> None:
+    from veriward.server._ray import _listening_beyond_loopback
+
+    exposed = _listening_beyond_loopback()
+    assert exposed, "the check sees Ray's ports"
+    for ip, port, name in exposed:
+        host = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
+        try:
+            r = httpx.get(f"http://{host}:{port}/", timeout=3)
+        except httpx.HTTPError:
+            continue  # gRPC: Ray's token interceptor guards it
+        assert r.status_code == 401 or r.text.startswith("# HELP"), (name, port, r.status_code, r.text[:100])
 
 
 def test_replicas_keep_their_limits(ray_url: str) -> None:

@@ -11,6 +11,7 @@ the service's queue depth, and adds or removes replicas to keep it near `target_
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -21,6 +22,7 @@ from veriward.server.app import create_app
 from veriward.settings import Settings
 
 REPLICA_HEADER = b"x-veriward-replica"
+log = logging.getLogger("veriward.server")
 
 
 class _ReplicaHeader:
@@ -108,12 +110,65 @@ def app_builder(args: dict[str, str]) -> Any:
     )
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class RayExposed(RuntimeError):
+    """A local Ray cluster would listen beyond loopback without Ray's token authentication."""
+
+
+def init_ray(host: str, **ray_options: Any) -> list[tuple[str, int, str]]:
+    """Join the cluster in RAY_ADDRESS, or start a local one; returns what it exposes beyond loopback.
+
+    Only the HTTP proxy binds to `host`. Ray itself (2.60) cannot keep a local cluster on loopback: it
+    resolves 127.0.0.1 to the node's address and its GCS, raylet, worker, agent and metrics ports listen
+    there or on all interfaces. So a local cluster is refused unless Ray's token authentication is on
+    (its default; `RAY_AUTH_MODE=disabled` turns it off), and every port that listens beyond loopback is
+    logged at start. Ray's metrics exporters answer without a token: firewall the node, or run Ray on a
+    private network. (`/-/routes` and `/-/healthz` are answered by Ray's proxy before any key is checked;
+    they list route prefixes and health only.)
+    """
+    import ray
+
+    address = os.environ.get("RAY_ADDRESS")
+    if address is None and os.environ.get("RAY_AUTH_MODE", "").lower() == "disabled":
+        raise RayExposed(
+            "RAY_AUTH_MODE=disabled: a local Ray cluster would serve its internal ports on the node's "
+            "network without authentication; unset it, or point RAY_ADDRESS at a cluster you secured"
+        )
+    ray.init(address=address, include_dashboard=False, **ray_options)
+    exposed = [] if address is not None else _listening_beyond_loopback()
+    if exposed and host in _LOOPBACK:
+        log.warning(
+            "serving on %s, but Ray's own ports listen beyond loopback (token-protected, metrics open): %s",
+            host,
+            ", ".join(f"{name} {ip}:{port}" for ip, port, name in exposed),
+        )
+    return exposed
+
+
+def _listening_beyond_loopback() -> list[tuple[str, int, str]]:
+    import psutil
+
+    out = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            conns, name = proc.net_connections(kind="inet"), proc.name()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        out += [
+            (c.laddr.ip, c.laddr.port, name)
+            for c in conns
+            if c.status == psutil.CONN_LISTEN and c.laddr.ip not in ("127.0.0.1", "::1")
+        ]
+    return sorted(out)
+
+
 def serve_on_ray(host: str, port: int, min_replicas: int, max_replicas: int) -> int:
     """Run the service on the Ray cluster in RAY_ADDRESS (or a new local one) until interrupted."""
-    import ray
     from ray import serve
 
-    ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False)
+    init_ray(host)
     serve.start(http_options={"host": host, "port": port})
     try:
         serve.run(deployment(min_replicas, max_replicas), name="veriward", route_prefix="/", blocking=True)
