@@ -140,6 +140,9 @@ def test_judge_scores_verdicts_floors_and_time() -> None:
     assert judge(_probe(ceiling=1.0, floor=1.0), _res(1.0, "correct"), 1.0).status == "ok"
     # Refusals: faithful only where the probe allows them; transport failures are their own status.
     assert judge(_probe(may_reject=True), Scored(rejected="too big"), 0.0).status == "held"
+    # A scorer that could not run (`error`) never tried the hack: not held, not a gap.
+    assert judge(_probe(), _res(0.0, "error"), 0.0).status == "unexercised"
+    assert judge(_probe(ceiling=1.0, floor=1.0), _res(0.0, "error"), 1.0).status == "miss"
     assert judge(_probe(), Scored(rejected="422"), 0.0).status == "rejected"
     assert judge(_probe(), Scored(failed="boom"), 0.0).status == "failed"
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from veriward.cli import build_parser
 from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
 from veriward.sandbox._image import FALLBACK_MIRROR, apt_mirror
@@ -55,3 +57,33 @@ def test_apt_mirror_is_read_from_both_source_formats(tmp_path: Path) -> None:
     assert apt_mirror([str(others), str(deb822)]) == "http://mirror.example/debian"
     assert apt_mirror([str(oneline)]) == "http://other.example/debian"
     assert apt_mirror([str(others), str(tmp_path / "missing")]) == FALLBACK_MIRROR
+
+
+def test_doctor_names_the_missing_extra_when_the_docker_sdk_is_absent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A plain `pip install veriward` has no Docker SDK: the doctor says which extra brings it.
+    import builtins
+
+    from veriward.sandbox import DockerSandbox
+
+    real_import = builtins.__import__
+
+    def no_docker(name: str, *args: object, **kwargs: object) -> object:
+        if name == "docker" or name.startswith("docker."):
+            raise ModuleNotFoundError("No module named 'docker'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_docker)
+    reason = DockerSandbox().check()
+    assert reason is not None and "veriward[code]" in reason
+
+
+def test_the_repository_does_not_shadow_the_docker_sdk() -> None:
+    # An editable install puts the repository root on sys.path: a top-level `docker/` folder there would
+    # be imported instead of the Docker SDK.
+    root = Path(__file__).resolve().parents[1]
+    assert not (root / "docker").exists()
+    import docker
+
+    assert hasattr(docker, "from_env"), docker.__path__

@@ -48,7 +48,7 @@ def find_problem(value: Any, path: str, max_depth: int = MAX_DEPTH) -> tuple[str
             if m is not None:
                 return where, f"{where}: contains a lone UTF-16 surrogate (U+{ord(m.group()):04X}), not text"
         elif isinstance(v, float) and not math.isfinite(v):
-            return where, f"{where}: {v} is not a JSON number"
+            return where, f"{where}: {v} is not a finite number (JSON has no NaN or Infinity)"
     return None
 
 

@@ -14,8 +14,9 @@ _COLORS = {
     "rejected": "#6a1b9a",
     "failed": "#6a1b9a",
     "skipped": "#9e9e9e",
+    "unexercised": "#795548",
 }
-_ORDER = {"gap": 0, "miss": 1, "failed": 2, "rejected": 3, "held": 4, "ok": 5, "skipped": 6}
+_ORDER = {"gap": 0, "miss": 1, "failed": 2, "unexercised": 3, "rejected": 4, "held": 5, "ok": 6, "skipped": 7}
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
@@ -65,7 +66,7 @@ def _bars(rows: list[tuple[str, dict[str, int], str]], title: str) -> str:
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 15}">{escape(caption)}</text>')
     legend_y = len(rows) * (bar_h + gap) + 20
     lx = label_w
-    for status in ("held", "gap", "ok", "miss", "rejected", "skipped"):
+    for status in ("held", "gap", "ok", "miss", "rejected", "skipped", "unexercised"):
         parts.append(f'<rect x="{lx}" y="{legend_y - 10}" width="10" height="10" fill="{_COLORS[status]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{legend_y}">{status}</text>')
         lx += 90
@@ -96,7 +97,10 @@ def audit_html(report: AuditReport) -> str:
     chart_rows = [
         (
             name,
-            {s: counts[s] for s in ("held", "gap", "ok", "miss", "rejected", "failed", "skipped")},
+            {
+                s: counts[s]
+                for s in ("held", "gap", "ok", "miss", "rejected", "failed", "skipped", "unexercised")
+            },
             f"{counts['held'] + counts['ok']} held · {counts['gap']} gaps",
         )
         for name, counts in sorted(per.items())

@@ -8,9 +8,11 @@ from pydantic import BaseModel, Field
 
 # held: a hack scored no more than its ceiling; gap: it scored more (or with a verdict it may not have);
 # ok / miss: a control reached / missed its floor; skipped: the scorer is not served; rejected: the
-# request was refused (4xx) although the probe expects an answer; failed: the transport failed.
-Status = Literal["held", "gap", "ok", "miss", "skipped", "rejected", "failed"]
-STATUSES: tuple[Status, ...] = ("held", "gap", "ok", "miss", "skipped", "rejected", "failed")
+# request was refused (4xx) although the probe expects an answer; failed: the transport failed;
+# unexercised: the scorer answered `error` (it could not run: no toolchain, no sandbox), so the hack was
+# never tried: not a gap, and not held either.
+Status = Literal["held", "gap", "ok", "miss", "skipped", "rejected", "failed", "unexercised"]
+STATUSES: tuple[Status, ...] = ("held", "gap", "ok", "miss", "skipped", "rejected", "failed", "unexercised")
 
 
 class ProbeRow(BaseModel):
@@ -45,6 +47,7 @@ class AuditReport(BaseModel):
     skipped: int = 0
     rejected: int = 0
     failed: int = 0
+    unexercised: int = 0
     notes: list[str] = Field(default_factory=list)
     sources: dict[str, dict[str, str]] = Field(default_factory=dict)
 
@@ -60,7 +63,7 @@ class AuditReport(BaseModel):
         """0 iff no gap; 1 when a gap was found; 2 when no gap was found but some probes could not run."""
         if self.gaps:
             return 1
-        return 2 if self.failed else 0
+        return 2 if self.failed or self.unexercised else 0
 
 
 class PatternHit(BaseModel):

@@ -67,8 +67,11 @@ def judge(probe: Probe, scored: Scored, ceiling: float) -> ProbeRow:
         if score + _EPS < probe.floor:
             problems.append(f"an honest answer scored {score:g} < floor {probe.floor:g}")
         status = "miss" if problems else "ok"
+    elif problems:
+        status = "gap"
     else:
-        status = "gap" if problems else "held"
+        # `error` is infrastructure: the scorer did not run, so the hack was not tried.
+        status = "unexercised" if verdict == "error" else "held"
     return _row(
         probe,
         ceiling,
@@ -139,6 +142,7 @@ async def run_audit(
         skipped=sum(r.status == "skipped" for r in ordered),
         rejected=sum(r.status == "rejected" for r in ordered),
         failed=sum(r.status == "failed" for r in ordered),
+        unexercised=sum(r.status == "unexercised" for r in ordered),
         notes=notes,
         sources={k: all_sources[k] for k in cited},
     )

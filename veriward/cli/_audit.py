@@ -53,13 +53,14 @@ def _table(rows: list[ProbeRow]) -> str:
 def _summary(report: AuditReport) -> str:
     per = ", ".join(
         f"{name}: {c['held'] + c['ok']} held, {c['gap']} gaps"
+        + (f", {c['unexercised']} not exercised (the scorer answered error)" if c["unexercised"] else "")
         for name, c in sorted(report.by_scorer().items())
     )
     return (
         f"{len(report.probes)} probes against {report.target} in {report.elapsed_s:.1f} s: "
         f"{report.gaps} gaps, "
         f"{report.misses} control misses, {report.skipped} skipped, {report.rejected} rejected, "
-        f"{report.failed} failed ({per})"
+        f"{report.failed} failed, {report.unexercised} not exercised ({per})"
     )
 
 

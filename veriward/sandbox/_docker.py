@@ -78,10 +78,16 @@ class DockerSandbox(Sandbox):
         if self._client is None:
             import docker
 
-            self._client = docker.from_env(timeout=60)  # type: ignore[attr-defined]
+            self._client = docker.from_env(timeout=60)
         return self._client.api
 
     def check(self) -> str | None:
+        try:
+            import docker
+
+            docker.from_env  # noqa: B018 - a namespace package of that name would lack it
+        except (ImportError, AttributeError):
+            return "the Docker SDK for Python is not installed: pip install 'veriward[code]'"
         try:
             api = self._api()
             api.ping()

@@ -24,7 +24,8 @@ _TRIM = [
     "var/cache/apt",
     "var/lib/apt/lists",
 ]
-DOCKERFILE = Path(__file__).resolve().parents[2] / "docker" / "sandbox-python.Dockerfile"
+# Package data, not a top-level `docker/` folder: that would shadow the Docker SDK on an editable install.
+DOCKERFILE = Path(__file__).resolve().parent / "sandbox-python.Dockerfile"
 
 
 def apt_mirror(paths: list[str] | None = None) -> str:
