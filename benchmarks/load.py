@@ -1,6 +1,7 @@
 """Load and chaos runs against a real `veriward serve` on 127.0.0.1.
 
     python benchmarks/load.py math [--n 600 --concurrency 32]
+    python benchmarks/load.py mixed [--n 2000 --concurrency 64]   # half code: needs Docker
     python benchmarks/load.py chaos --i-may-restart-dockerd [--n 160 --concurrency 8]
     python benchmarks/load.py chaos --kill-only    # kills its own containers, leaves dockerd alone
 
@@ -8,6 +9,10 @@
 p50/p99 latency and req/s, beside two floors measured in the same run: `GET /healthz` through the same
 client at the same concurrency (the HTTP floor), and the same requests through the library engine in
 this process (no HTTP).
+
+`mixed`: n single requests, half code (Docker sandbox) and half math, through veriward's AsyncClient at
+`--concurrency` in flight; every verdict is checked (no `timeout` or `error` from queueing; 429s with
+Retry-After are retried and counted); p50/p99, /healthz latency during the run, and the HTTP floor.
 
 `chaos`: code requests (half right programs, half wrong, each running ~0.3 s) through a server whose
 sandbox is Docker; mid-run all of the server's containers are killed, later dockerd itself is restarted.
@@ -162,6 +167,99 @@ def run_math(n: int, concurrency: int) -> int:
     return 0 if not wrong and not bad_health else 1
 
 
+# -- mixed: single code and math requests through the project's async client ----------------------
+
+
+def mixed_items(n: int) -> list[tuple[dict[str, Any], str]]:
+    """Half code (a right or wrong program, real sandbox), half math; a quarter of each is right."""
+    items = []
+    for i in range(n):
+        right = i % 4 < 2
+        if i % 2 == 0:
+            body = f"def f(x):\n    return x + {1 if right else 2}\n"
+            ref = {"language": "python", "entry_point": "f", "cases": [{"args": [i], "expected": i + 1}]}
+            req = {"verifier": "code", "response": f"```python\n{body}```", "reference": ref}
+        else:
+            req = {"verifier": "math", "response": rf"\boxed{{{i if right else i + 1}}}", "reference": str(i)}
+        items.append((req, "correct" if right else "incorrect"))
+    return items
+
+
+def _overloaded(url: str) -> float:
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(
+        float(line.split()[-1]) for line in text.splitlines() if line.startswith("veriward_overloaded_total")
+    )
+
+
+async def _mixed_wave(url: str, items: list[tuple[dict[str, Any], str]], concurrency: int) -> Any:
+    from veriward.client import AsyncClient
+
+    sem = asyncio.Semaphore(concurrency)
+    health: list[float] = []
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=url) as c:
+            while not stop.is_set():
+                t = time.perf_counter()
+                await c.get("/healthz")
+                health.append(time.perf_counter() - t)
+                await asyncio.sleep(0.1)
+
+    async with AsyncClient(url, max_concurrency=concurrency, deadline_s=900, max_attempts=100) as client:
+
+        async def one(req: dict[str, Any]) -> tuple[Any, float]:
+            async with sem:
+                t = time.perf_counter()
+                res = await client.score(**req)
+                return res, time.perf_counter() - t
+
+        prober = asyncio.create_task(probe())
+        start = time.perf_counter()
+        out = await asyncio.gather(*(one(r) for r, _ in items))
+        wall = time.perf_counter() - start
+        stop.set()
+        await prober
+    return out, wall, health
+
+
+def run_mixed(n: int, concurrency: int) -> int:
+    items = mixed_items(n)
+    with server(VERIWARD_SANDBOX="docker") as (url, _):
+        asyncio.run(_mixed_wave(url, items[:32], 8))  # warm-up: containers, workers
+        before = _overloaded(url)
+        out, wall, health = asyncio.run(_mixed_wave(url, items, concurrency))
+        refused = _overloaded(url) - before
+        _, h_lat, h_wall = asyncio.run(fire(url, "GET", "/healthz", [None] * 500, concurrency))
+    lat = [s for _, s in out]
+    verdicts = [r.verdict.value for r, _ in out]
+    wrong = [
+        (r.verdict.value, want, r.reason)
+        for (r, _), (_, want) in zip(out, items, strict=True)
+        if r.verdict.value != want
+    ]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"mixed load: {n} single requests (half code, Docker sandbox), {concurrency} in flight, "
+        f"load average {load}"
+    )
+    print(f"{'':<34} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>9}")
+    print(_row("POST /v1/score (code + math)", n, lat, wall))
+    print(_row("floor: GET /healthz, same client", 500, h_lat, h_wall))
+    print(
+        f"/healthz during the run: p50 {_pct(health, 50):.1f} ms, p99 {_pct(health, 99):.1f} ms, "
+        f"max {max(health) * 1000:.1f} ms"
+    )
+    print(f"429 answers (retried by the client after Retry-After): {refused:g}")
+    print(
+        f"timeout {verdicts.count('timeout')}, error {verdicts.count('error')}, wrong verdicts {len(wrong)}"
+    )
+    for w in wrong[:10]:
+        print("  wrong:", w)
+    return 0 if not wrong else 1
+
+
 # -- chaos --------------------------------------------------------------------------------------
 
 
@@ -301,7 +399,7 @@ def run_chaos(n: int, concurrency: int, restart: bool) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["math", "chaos"])
+    p.add_argument("mode", choices=["math", "mixed", "chaos"])
     p.add_argument("--n", type=int, default=None)
     p.add_argument("--concurrency", type=int, default=None)
     p.add_argument("--i-may-restart-dockerd", action="store_true", help="required for chaos")
@@ -309,6 +407,8 @@ def main() -> int:
     args = p.parse_args()
     if args.mode == "math":
         return run_math(args.n or 600, args.concurrency or 32)
+    if args.mode == "mixed":
+        return run_mixed(args.n or 2000, args.concurrency or 64)
     if not args.i_may_restart_dockerd and not args.kill_only:
         p.error(
             "chaos restarts dockerd (stopping every container on this host); pass --i-may-restart-dockerd"
