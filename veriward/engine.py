@@ -4,55 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from veriward import metrics, verifiers
+from veriward._cache import make_cache
+from veriward._dedup import Decision, Deduper
+from veriward._groups import expand, group_stats, parse_group, responses_in
+from veriward._jobs import Job, make_result, validate
 from veriward._json import find_problem, sanitize
 from veriward._pool import WorkerPool
 from veriward.errors import Overloaded, RequestError
-from veriward.models import ScoreRequest, ScoreResult, Verdict, VerifierInfo
+from veriward.models import GroupRequest, GroupResult, ScoreRequest, ScoreResult, Verdict, VerifierInfo
 from veriward.settings import Settings, get_settings
 from veriward.verifiers.base import Context, Outcome, Verifier
 
 # An in-process scorer gets this long past its deadline to stop by itself before it is abandoned.
 _GRACE_S = 0.5
-
-
-@dataclass
-class Job:
-    """A validated request, ready to run."""
-
-    request: ScoreRequest
-    verifier: Verifier
-    reference: Any
-    options: BaseModel
-    budget_s: float
-
-
-def _validation_message(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors(include_input=False, include_url=False)[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "body"
-    return sanitize(f"{loc}: {err['msg']}"), sanitize(loc)
-
-
-def _check_text(req: ScoreRequest) -> None:
-    """Refuse (422) what no JSON answer could echo or carry: lone surrogates, NaN, hostile nesting."""
-    fields = {
-        "id": req.id,
-        "response": req.response,
-        "reference": req.reference,
-        "options": req.options,
-        "metadata": req.metadata,
-    }
-    for name, value in fields.items():
-        problem = find_problem(value, name)
-        if problem is not None:
-            raise RequestError(problem[1], field=problem[0])
 
 
 class Engine:
@@ -69,6 +37,7 @@ class Engine:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = asyncio.Event()  # set at shutdown's deadline: unfinished jobs answer `error`
+        self._dedup = Deduper(None)  # its cache is made at start
 
     async def __aenter__(self) -> Engine:
         await self.start()
@@ -81,6 +50,7 @@ class Engine:
         s = self.settings
         self._pool = WorkerPool(s.pool_workers, s.pool_max_tasks, s.worker_memory_mb)
         await self._pool.start()
+        self._dedup.cache = make_cache(s.cache_url, s.cache_size, s.cache_ttl_s)
         for name in verifiers.names():
             v = verifiers.get(name)
             await v.startup(s)
@@ -90,6 +60,9 @@ class Engine:
         for v in self._started:
             await v.shutdown()
         self._started.clear()
+        if self._dedup.cache is not None:
+            await self._dedup.cache.close()
+            self._dedup.cache = None
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -172,39 +145,7 @@ class Engine:
 
     def validate(self, payload: ScoreRequest | Mapping[str, Any]) -> Job:
         """Check a request without running it; `RequestError` says what is wrong."""
-        s = self.settings
-        if isinstance(payload, ScoreRequest):
-            req = payload
-        else:
-            if not isinstance(payload, Mapping):
-                raise RequestError(f"a request must be a JSON object, got {type(payload).__name__}")
-            problem = find_problem(dict(payload), "")
-            if problem is not None:
-                raise RequestError(problem[1], field=problem[0] or None)
-            try:
-                req = ScoreRequest.model_validate(payload)
-            except ValidationError as exc:
-                msg, loc = _validation_message(exc)
-                raise RequestError(msg, field=loc) from None
-        _check_text(req)
-        verifier = verifiers.get(req.verifier)
-        if len(req.response) > s.max_response_chars:
-            raise RequestError(
-                f"response is {len(req.response)} characters; the limit is {s.max_response_chars}",
-                field="response",
-            )
-        if isinstance(req.reference, str) and len(req.reference) > s.max_reference_chars:
-            raise RequestError(
-                f"reference is {len(req.reference)} characters; the limit is {s.max_reference_chars}",
-                field="reference",
-            )
-        try:
-            reference = verifier.parse_reference(req.reference)
-            options = verifier.parse_options(req.options)
-        except (RecursionError, MemoryError) as exc:  # a reference nested or sized past what can be read
-            raise RequestError(f"reference cannot be read: {type(exc).__name__}", field="reference") from None
-        budget = min(req.timeout_s or s.default_timeout_s, s.max_timeout_s)
-        return Job(req, verifier, reference, options, budget)
+        return validate(payload, self.settings)
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -231,9 +172,7 @@ class Engine:
             outcome = Outcome.timeout(f"scoring exceeded its {job.budget_s:g} s budget")
         except Exception as exc:
             outcome = Outcome.error(f"scorer failed: {type(exc).__name__}: {str(exc)[:200]}")
-        result = self._result(job.request, outcome, arrival)
-        metrics.verdict(job.request.verifier, result.verdict.value, result.elapsed_ms / 1000)
-        return result
+        return self._result(job.request, outcome, arrival, scorer=job.scorer)
 
     async def score(
         self, payload: ScoreRequest | Mapping[str, Any], arrival: float | None = None
@@ -266,6 +205,40 @@ class Engine:
 
         return list(await asyncio.gather(*(one(c) for c in checked)))
 
+    async def score_groups(self, groups: list[Any], arrival: float | None = None) -> list[GroupResult]:
+        """Score groups (one reference, N responses), in order: each with its results and stats.
+
+        Identical responses are scored once (through the result cache's dedup); a malformed group gets
+        one `error` result naming the field, a malformed response its own.
+        """
+        arrival = time.monotonic() if arrival is None else arrival
+        size = responses_in(groups)
+        if size > self.settings.max_batch_size:
+            raise RequestError(
+                f"groups hold {size} responses; the limit is {self.settings.max_batch_size}", field="groups"
+            )
+        parsed: list[GroupRequest | RequestError] = []
+        for i, raw in enumerate(groups):
+            try:
+                parsed.append(parse_group(raw, i))
+            except RequestError as exc:
+                parsed.append(exc)
+        flat = [item for g in parsed if isinstance(g, GroupRequest) for item in expand(g)]
+        results = iter(await self.score_batch(flat, arrival))
+        out = []
+        for raw, g in zip(groups, parsed, strict=True):
+            if isinstance(g, RequestError):
+                bad = [self.rejected(raw if isinstance(raw, dict) else {}, g, arrival)]
+                out.append(GroupResult(group_id=None, results=bad, stats=group_stats(bad, [""])))
+                continue
+            mine = [next(results) for _ in g.responses]
+            verifier = verifiers.get(g.verifier) if g.verifier in verifiers.names() else None
+            normalized = [verifier.normalize(r) if verifier else r for r in g.responses]
+            stats = group_stats(mine, normalized)
+            metrics.group(g.verifier, stats.uniform)
+            out.append(GroupResult(group_id=g.group_id, results=mine, stats=stats))
+        return out
+
     async def score_item(self, item: Any, arrival: float | None = None) -> ScoreResult:
         """Score one request of a stream (the CLI's JSONL input): a bad one gets its own `error` result."""
         arrival = time.monotonic() if arrival is None else arrival
@@ -277,35 +250,50 @@ class Engine:
         return await self._run_in_slot(job, arrival)
 
     async def _run_in_slot(self, job: Job, arrival: float) -> ScoreResult:
-        """Run an admitted job once its scorer has a free slot; its budget starts then.
+        """Run an admitted job, or share the decision of an identical one (in flight or cached)."""
+        try:
+            result = await self._dedup.decide(
+                job.key,
+                lambda: self._run_slotted(job, arrival),
+                lambda decision, source: self._replay(job, decision, source, arrival),
+            )
+        finally:
+            self._finished(job.verifier.name)
+        metrics.verdict(job.request.verifier, result.verdict.value, result.elapsed_ms / 1000)
+        return result
+
+    def _replay(self, job: Job, decision: Decision, source: str, arrival: float) -> ScoreResult:
+        details = {**decision.get("details", {}), "cache": source}
+        outcome = Outcome(Verdict(decision["verdict"]), float(decision["score"]), decision["reason"], details)
+        return self._result(job.request, outcome, arrival, scorer=decision.get("scorer") or job.scorer)
+
+    async def _run_slotted(self, job: Job, arrival: float) -> ScoreResult:
+        """Run a job once its scorer has a free slot; its budget starts then.
 
         Waiting is bounded apart from the budget: a job that cannot get a slot within
         `max_queue_wait_s` is `error` (the server was overloaded), never a `timeout` the candidate
         would be blamed for.
         """
         name = job.verifier.name
+        limit = job.verifier.concurrency(self.settings)
+        if limit is None:
+            return await self._run_timed(job, arrival, time.monotonic())
+        if self._stopping.is_set():
+            return self._shutting_down(job, arrival)
+        slot = self._slots.get(name)
+        if slot is None:
+            slot = self._slots[name] = asyncio.Semaphore(limit)
         try:
-            limit = job.verifier.concurrency(self.settings)
-            if limit is None:
-                return await self._run_timed(job, arrival, time.monotonic())
-            if self._stopping.is_set():
-                return self._shutting_down(job, arrival)
-            slot = self._slots.get(name)
-            if slot is None:
-                slot = self._slots[name] = asyncio.Semaphore(limit)
-            try:
-                await asyncio.wait_for(slot.acquire(), self.settings.max_queue_wait_s)
-            except TimeoutError:
-                metrics.overloaded(name)
-                waited = time.monotonic() - arrival
-                outcome = Outcome.error(f"overloaded: no free {name} slot after waiting {waited:.1f} s")
-                return self._result(job.request, outcome, arrival)
-            try:
-                return await self._run_timed(job, arrival, time.monotonic())
-            finally:
-                slot.release()
+            await asyncio.wait_for(slot.acquire(), self.settings.max_queue_wait_s)
+        except TimeoutError:
+            metrics.overloaded(name)
+            waited = time.monotonic() - arrival
+            outcome = Outcome.error(f"overloaded: no free {name} slot after waiting {waited:.1f} s")
+            return self._result(job.request, outcome, arrival, scorer=job.scorer)
+        try:
+            return await self._run_timed(job, arrival, time.monotonic())
         finally:
-            self._finished(name)
+            slot.release()
 
     async def _run_timed(self, job: Job, arrival: float, started: float) -> ScoreResult:
         if self._stopping.is_set():
@@ -324,7 +312,7 @@ class Engine:
 
     def _shutting_down(self, job: Job, arrival: float) -> ScoreResult:
         outcome = Outcome.error("the server is shutting down; this item was not scored (retry it)")
-        return self._result(job.request, outcome, arrival)
+        return self._result(job.request, outcome, arrival, scorer=job.scorer)
 
     async def _run_measured(self, job: Job, arrival: float, started: float) -> ScoreResult:
         result = await self.run(job, arrival, started)
@@ -349,19 +337,9 @@ class Engine:
         arrival: float,
         req_id: str | None = None,
         verifier: str = "",
+        scorer: dict[str, str] | None = None,
     ) -> ScoreResult:
-        failed = outcome.verdict in (Verdict.INVALID, Verdict.TIMEOUT, Verdict.ERROR)
-        score = 0.0 if failed else min(1.0, max(0.0, float(outcome.score)))
-        return ScoreResult(
-            id=(req.id if req else req_id) or uuid.uuid4().hex,
-            verifier=req.verifier if req else verifier,
-            score=score,
-            verdict=outcome.verdict,
-            reason=outcome.reason.splitlines()[0][:500] if outcome.reason else outcome.verdict.value,
-            details=outcome.details,
-            elapsed_ms=round((time.monotonic() - arrival) * 1000.0, 3),
-            metadata=req.metadata if req else {},
-        )
+        return make_result(req, outcome, arrival, req_id, verifier, scorer)
 
     def describe(self) -> list[VerifierInfo]:
         out = []

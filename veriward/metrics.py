@@ -84,6 +84,17 @@ class Metrics:
         self.sandbox_timeouts = Counter(
             "veriward_sandbox_timeouts", "Sandboxed runs killed at their budget.", ["backend"], registry=r
         )
+        self.cache = Counter(
+            "veriward_cache", "Result cache: hit, miss, dedup (shared an identical job in flight), error.",
+            ["event"], registry=r,
+        )  # fmt: skip
+        self.groups = Counter("veriward_groups", "Groups scored.", ["verifier"], registry=r)
+        self.uniform_groups = Counter(
+            "veriward_groups_uniform",
+            "Groups whose rewards were all equal (no advantage for GRPO); over veriward_groups_total.",
+            ["verifier"],
+            registry=r,
+        )
         self.worker_restarts = Counter(
             "veriward_worker_restarts", "Other worker processes replaced.", ["kind"], registry=r
         )
@@ -149,3 +160,15 @@ def verdict(verifier: str, verdict: str, seconds: float) -> None:
 def overloaded(verifier: str) -> None:
     """Count one request refused because `verifier`'s queue was full (called by the engine)."""
     _inc("rejected", verifier=verifier)
+
+
+def cache_event(event: str) -> None:
+    """Count one result-cache event: hit, miss, dedup or error."""
+    _inc("cache", event=event)
+
+
+def group(verifier: str, uniform: bool) -> None:
+    """Count one scored group, and whether its rewards were all equal."""
+    _inc("groups", verifier=verifier)
+    if uniform:
+        _inc("uniform_groups", verifier=verifier)

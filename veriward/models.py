@@ -56,6 +56,50 @@ class ScoreResult(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
     elapsed_ms: float
     metadata: dict[str, Any] = Field(default_factory=dict)
+    scorer: dict[str, str] | None = Field(
+        default=None,
+        description="The scorer that decided: `name`, package `version` and `policy` (a hash of its code "
+        "and effective options). Absent for requests refused before any scorer ran.",
+    )
+
+
+class GroupRequest(BaseModel):
+    """One prompt's reference with the N responses sampled for it (a GRPO group)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verifier: str = Field(description="Name of the scorer, e.g. `math`.")
+    reference: Any = Field(default=None, description="The reference all responses are scored against.")
+    responses: list[str] = Field(min_length=1, description="The group's responses, verbatim.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Scorer options for every response.")
+    group_id: str | None = Field(
+        default=None, description="Echoed back; result ids are `<group_id>/<index>`."
+    )
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Echoed in every result.")
+    timeout_s: float | None = Field(
+        default=None, gt=0, description="Budget of each response, as in a request."
+    )
+
+
+class GroupStats(BaseModel):
+    """What a GRPO-style trainer wants to know about a group's rewards."""
+
+    n: int
+    mean: float
+    std: float = Field(description="population standard deviation of the scores")
+    min: float
+    max: float
+    verdicts: dict[str, int] = Field(description="how many results had each verdict")
+    uniform: bool = Field(description="all scores equal: the group carries no advantage (DAPO drops it)")
+    duplicates: list[list[int]] = Field(
+        description="indices of responses identical after the scorer's normalisation (each scored once)"
+    )
+
+
+class GroupResult(BaseModel):
+    group_id: str | None
+    results: list[ScoreResult] = Field(description="one per response, in order")
+    stats: GroupStats
 
 
 class BatchRequest(BaseModel):
@@ -65,13 +109,20 @@ class BatchRequest(BaseModel):
 
     # Items are validated one by one so that one bad item yields its own result instead of failing the batch.
     requests: list[Any] = Field(
+        default_factory=list,
         json_schema_extra={"items": {"$ref": "#/components/schemas/ScoreRequest"}},
         description="Score requests; results come back in the same order.",
+    )
+    groups: list[Any] = Field(
+        default_factory=list,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/GroupRequest"}},
+        description="Groups (one reference, N responses); each comes back with its results and stats.",
     )
 
 
 class BatchResponse(BaseModel):
     results: list[ScoreResult]
+    groups: list[GroupResult] = Field(default_factory=list, description="one per request group, in order")
 
 
 class VerifierInfo(BaseModel):

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     max_reference_chars: int = Field(default=1_000_000, ge=1)
     max_batch_size: int = Field(default=4096, ge=1)
 
+    # Result cache: identical requests are scored once (see README, Groups and the result cache)
+    cache_size: int = Field(default=20_000, ge=0, description="in-process LRU entries; 0 turns caching off")
+    cache_url: str | None = Field(
+        default=None, description="redis://host:port/db: a cache shared by replicas"
+    )
+    cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="lifetime of a Redis cache entry")
+
     # Killable worker pool for CPU-bound scorers (math, symbolic PRM)
     pool_workers: int = Field(default_factory=_default_pool_workers, ge=1)
     pool_max_tasks: int = Field(default=2000, ge=0, description="recycle a worker after this many tasks")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from veriward._groups import responses_in
 from veriward._version import __version__
 from veriward.engine import Engine
+from veriward.errors import RequestError
 from veriward.models import (
     BatchRequest,
     BatchResponse,
@@ -42,9 +45,18 @@ async def score(body: ScoreRequest, request: Request) -> ScoreResult:
 
 @router.post("/v1/score/batch", response_model=BatchResponse, responses=_422, tags=["scoring"])
 async def score_batch(body: BatchRequest, request: Request) -> BatchResponse:
-    """Score many rollouts concurrently; results in request order, a bad item gets its own `error` result."""
-    results = await _engine(request).score_batch(body.requests, arrival=_arrival(request))
-    return BatchResponse(results=results)
+    """Score many rollouts concurrently; results in request order, a bad item gets its own `error` result.
+
+    `groups` (one reference, N responses each) come back in `groups`, each with its results and stats.
+    """
+    engine, arrival = _engine(request), _arrival(request)
+    size, cap = len(body.requests) + responses_in(body.groups), engine.settings.max_batch_size
+    if size > cap:
+        raise RequestError(f"batch holds {size} rollouts; the limit is {cap}", "requests")
+    results, groups = await asyncio.gather(
+        engine.score_batch(body.requests, arrival=arrival), engine.score_groups(body.groups, arrival=arrival)
+    )
+    return BatchResponse(results=results, groups=groups)
 
 
 @router.get("/v1/verifiers", response_model=VerifiersResponse, tags=["meta"])

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from veriward.errors import RequestError
 from veriward.models import Verdict
+from veriward.verifiers._markers import strip_end_markers
 
 if TYPE_CHECKING:
     from veriward.settings import Settings
@@ -77,6 +78,11 @@ class Verifier:
     reference_help: ClassVar[str]
     options_model: ClassVar[type[BaseModel]] = NoOptions
     pooled: ClassVar[bool] = True
+
+    def normalize(self, response: str) -> str:
+        """The response as this scorer reads it, for the result cache: identical after this means the
+        same verdict. Default: cut at end-of-turn markers, surrounding whitespace dropped."""
+        return strip_end_markers(response).strip()
 
     def parse_reference(self, reference: Any) -> Any:
         """Validate the reference before any work is scheduled; raise `RequestError` (422) if wrong."""
