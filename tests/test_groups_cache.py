@@ -41,7 +41,14 @@ def test_a_group_comes_back_in_order_with_its_stats(server: LiveServer) -> None:
         "group_id": "p7",
         "verifier": "math",
         "reference": "4",
-        "responses": [RIGHT, WRONG, RIGHT + "<|im_end|>", "  " + RIGHT + "\n", WRONG, "I could not solve this."],
+        "responses": [
+            RIGHT,
+            WRONG,
+            RIGHT + "<|im_end|>",
+            "  " + RIGHT + "\n",
+            WRONG,
+            "I could not solve this.",
+        ],
     }
     with server.client() as c:
         r = c.post("/v1/score/batch", json={"groups": [group]})

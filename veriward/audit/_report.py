@@ -83,6 +83,20 @@ class RescoredRollout(BaseModel):
     reason: str
     patterns: list[str]
     inflated: bool = Field(description="the reward given exceeds the faithful one")
+    changed: bool = Field(default=False, description="the faithful reward differs from the one logged")
+    old_verdict: str | None = Field(default=None, description="the logged result's verdict")
+    old_reason: str | None = Field(default=None, description="the logged result's reason")
+    old_scorer: str | None = Field(default=None, description="the scorer that decided the logged result")
+    new_scorer: str | None = Field(default=None, description="the scorer that re-scored it")
+
+
+class VersionChange(BaseModel):
+    """Re-scores of rollouts a given scorer version decided, by the scorer that re-scored them."""
+
+    old: str
+    new: str
+    rescored: int
+    changed: int = Field(description="rewards that differ between the two")
 
 
 class RolloutReport(BaseModel):
@@ -97,6 +111,10 @@ class RolloutReport(BaseModel):
     bad_lines: list[str] = Field(default_factory=list)
     rescored: list[RescoredRollout] = Field(default_factory=list)
     inflated: int = 0
+    changed: int = Field(default=0, description="re-scored rewards that differ from the logged ones")
+    by_version: list[VersionChange] = Field(default_factory=list)
+    groups: int = Field(default=0, description="groups (by `group_id`) among the logged rollouts")
+    uniform_groups: int = Field(default=0, description="groups whose logged rewards were all equal")
     notes: list[str] = Field(default_factory=list)
 
     def exit_code(self) -> int:

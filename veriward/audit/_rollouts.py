@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from veriward.audit._patterns import PATTERNS, flags
-from veriward.audit._report import PatternHit, RescoredRollout, RolloutReport
+from veriward.audit._report import PatternHit, RescoredRollout, RolloutReport, VersionChange
 from veriward.audit._targets import Target
 
 _EPS = 1e-6
@@ -18,12 +18,22 @@ _REQUEST_KEYS = frozenset({"verifier", "response", "reference", "options", "time
 
 
 class Rollout:
-    """One logged rollout: the score request and the reward the trainer gave it."""
+    """One logged rollout: the score request, the reward the trainer gave it, and the logged result
+    (its verdict, reason and the scorer that decided), when the log kept one."""
 
-    def __init__(self, rid: str, request: dict[str, Any], given: float | None) -> None:
+    def __init__(
+        self,
+        rid: str,
+        request: dict[str, Any],
+        given: float | None,
+        result: dict[str, Any] | None = None,
+        group: str | None = None,
+    ) -> None:
         self.id = rid
         self.request = request
         self.given = given
+        self.result = result or {}
+        self.group = group
 
 
 def parse_rollout(item: Any, index: int) -> Rollout:
@@ -38,16 +48,18 @@ def parse_rollout(item: Any, index: int) -> Rollout:
         rest = item
     if not isinstance(request.get("verifier"), str) or not isinstance(request.get("response"), str):
         raise ValueError(f"rollout {index}: needs a `verifier` and a `response` string")
-    given = None
-    for key in _REWARD_KEYS:
+    given, logged = None, rest.get("result") if isinstance(rest.get("result"), dict) else None
+    for key in (*_REWARD_KEYS, "result"):
         value = rest.get(key)
         if isinstance(value, dict):  # a logged ScoreResult
+            logged = logged or value
             value = value.get("score")
         if isinstance(value, int | float) and not isinstance(value, bool):
             given = float(value)
             break
     rid = rest.get("id") or request.get("id") or f"line-{index}"
-    return Rollout(str(rid), request, given)
+    group = rest.get("group_id") or (request.get("metadata") or {}).get("group_id")
+    return Rollout(str(rid), request, given, logged, str(group) if group is not None else None)
 
 
 def read_jsonl(lines: Iterable[str]) -> tuple[list[Rollout], list[str]]:
@@ -61,6 +73,33 @@ def read_jsonl(lines: Iterable[str]) -> tuple[list[Rollout], list[str]]:
         except (json.JSONDecodeError, ValueError) as exc:
             bad.append(f"line {n}: {exc}")
     return rollouts, bad
+
+
+def _scorer_name(scorer: Any) -> str | None:
+    """`math 0.1.0 policy 1a2b...`: how a report names the scorer that decided (None if unknown)."""
+    if not isinstance(scorer, dict):
+        return None
+    return f"{scorer.get('name', '?')} {scorer.get('version', '?')} policy {scorer.get('policy', '?')}"
+
+
+def _by_version(rescored: list[RescoredRollout]) -> list[VersionChange]:
+    """Per (old scorer, new scorer): how many rollouts were re-scored and how many rewards changed."""
+    tally: dict[tuple[str, str], list[int]] = {}
+    for r in rescored:
+        key = (r.old_scorer or "unknown (not logged)", r.new_scorer or "unknown")
+        counts = tally.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += r.changed
+    return [VersionChange(old=o, new=n, rescored=a, changed=c) for (o, n), (a, c) in sorted(tally.items())]
+
+
+def _group_tally(rollouts: list[Rollout]) -> tuple[int, int]:
+    """(groups, uniform groups) among rollouts that carry a group id and a logged reward."""
+    rewards: dict[str, set[float]] = {}
+    for r in rollouts:
+        if r.group is not None and r.given is not None:
+            rewards.setdefault(r.group, set()).add(round(r.given, 9))
+    return len(rewards), sum(len(v) == 1 for v in rewards.values())
 
 
 def _options(request: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +120,7 @@ async def _rescore(
         faithful = float(res["score"]) if "score" in res else None
         reason = str(res.get("reason", "")) or scored.rejected or scored.failed or ""
         inflated = r.given is not None and faithful is not None and r.given > faithful + _EPS
+        changed = faithful is not None and r.given is not None and abs(r.given - faithful) > _EPS
         return RescoredRollout(
             id=r.id,
             verifier=str(r.request["verifier"]),
@@ -90,6 +130,11 @@ async def _rescore(
             reason=reason[:300],
             patterns=hits.get(r.id, []),
             inflated=inflated,
+            changed=changed,
+            old_verdict=r.result.get("verdict"),
+            old_reason=str(r.result.get("reason", ""))[:300] or None,
+            old_scorer=_scorer_name(r.result.get("scorer")),
+            new_scorer=_scorer_name(res.get("scorer")),
         )
 
     return list(await asyncio.gather(*(one(r) for r in rollouts)))
@@ -117,9 +162,12 @@ async def audit_rollouts(
         for p in PATTERNS
         if (ids := ids_by_pattern[(p.scorer, p.name)])
     ]
+    groups, uniform = _group_tally(rollouts)
     report = RolloutReport(
         source=source,
         rollouts=len(rollouts),
+        groups=groups,
+        uniform_groups=uniform,
         flagged=len(hits),
         patterns=sorted(patterns, key=lambda h: -h.count),
         flags=hits,
@@ -135,4 +183,6 @@ async def audit_rollouts(
             )
         report.rescored = await _rescore(target, todo, hits, concurrency)
         report.inflated = sum(r.inflated for r in report.rescored)
+        report.changed = sum(r.changed for r in report.rescored)
+        report.by_version = _by_version(report.rescored)
     return report

@@ -126,6 +126,15 @@ def _print_rollouts(report: RolloutReport) -> None:
     for h in report.patterns:
         ids = ", ".join(h.ids[:10]) + (" ..." if len(h.ids) > 10 else "")
         print(f"  {h.scorer}/{h.pattern:<22} {h.count:>6}  {ids}")
+    if report.groups:
+        share = report.uniform_groups / report.groups
+        print(f"{report.groups} groups: {report.uniform_groups} uniform ({share:.0%}, no advantage for GRPO)")
+    for v in report.by_version:
+        print(f"decided by {v.old} -> re-scored by {v.new}: {v.changed} of {v.rescored} rewards changed")
+    for r in (r for r in report.rescored if r.changed):
+        was = f"{r.old_verdict or '?'} ({(r.old_reason or '')[:50]})"
+        now = f"{r.verdict} ({r.reason[:50]})"
+        print(f"  changed {r.id:<28} {r.given:.3g} -> {r.faithful:.3g}: was {was}, now {now}")
     if report.rescored:
         print(f"re-scored {len(report.rescored)}: {report.inflated} given more reward than faithful")
         for r in report.rescored:
