@@ -230,3 +230,21 @@ def test_two_server_processes_share_hits_through_redis(redis_url: str) -> None:
             p.wait(60)
     assert first["verdict"] == second["verdict"] == "correct"
     assert "cache" not in first["details"] and second["details"]["cache"] == "hit"
+
+
+def test_the_clients_and_the_library_score_groups(server: LiveServer) -> None:
+    from veriward import SyncEngine
+    from veriward.client import Client
+
+    group = {"verifier": "math", "reference": "4", "responses": [RIGHT, WRONG, RIGHT], "group_id": "q"}
+    with Client(server.url, batch_size=2) as client:
+        remote = client.score_groups([group, {**group, "group_id": "q2"}])
+    with SyncEngine(Settings(pool_workers=1)) as engine:
+        local = engine.score_groups([group])
+    for g in (remote[0], remote[1], local[0]):
+        assert [r.verdict.value for r in g.results] == ["correct", "incorrect", "correct"]
+        assert g.stats.duplicates == [[0, 2]] and g.stats.mean == pytest.approx(2 / 3)
+    assert [g.group_id for g in remote] == ["q", "q2"]
+    with Client(f"http://127.0.0.1:{free_port()}", max_attempts=1, deadline_s=2) as dead:
+        (failed,) = dead.score_groups([group])
+    assert {r.verdict.value for r in failed.results} == {"error"} and failed.stats.n == 3

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from veriward.engine import Engine
-from veriward.models import ScoreRequest, ScoreResult
+from veriward.models import GroupResult, ScoreRequest, ScoreResult
 from veriward.settings import Settings
 
 
@@ -32,6 +32,10 @@ class SyncEngine:
     def score_batch(self, requests: list[Any]) -> list[ScoreResult]:
         results: list[ScoreResult] = self._call(self.engine.score_batch(requests))
         return results
+
+    def score_groups(self, groups: list[Any]) -> list[GroupResult]:
+        found: list[GroupResult] = self._call(self.engine.score_groups(groups))
+        return found
 
     def close(self) -> None:
         if self._loop.is_closed():

@@ -17,7 +17,6 @@ import os
 import random
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,17 +24,15 @@ from typing import Any
 
 import httpx
 
+from veriward._client_results import DROP_VERDICTS, RequestLike, as_dict, failed_group, failed_result, reward
 from veriward.errors import VeriwardError
-from veriward.models import ScoreRequest, ScoreResult, Verdict
+from veriward.models import GroupResult, ScoreResult, Verdict
+
+__all__ = ["DROP_VERDICTS", "AsyncClient", "Client", "ClientError", "failed_result", "reward"]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 _log = logging.getLogger("veriward.client")
-
-# Verdicts a trainer should drop rather than learn from: the scorer could not work.
-DROP_VERDICTS: frozenset[str] = frozenset({Verdict.ERROR.value})
-
-RequestLike = ScoreRequest | Mapping[str, Any]
 
 
 class ClientError(VeriwardError):
@@ -59,32 +56,6 @@ class _Unavailable(Exception):
 class _LoopState:
     http: httpx.AsyncClient
     slots: asyncio.Semaphore
-
-
-def reward(result: ScoreResult, drop: frozenset[str] = DROP_VERDICTS) -> float | None:
-    """The reward a trainer should use: the score, or `None` (drop the sample) for a verdict in `drop`."""
-    return None if result.verdict.value in drop else float(result.score)
-
-
-def failed_result(request: RequestLike, reason: str, attempts: int, elapsed_s: float) -> ScoreResult:
-    """The `error` result standing for a request whose verdict never came back."""
-    raw = _as_dict(request)
-    return ScoreResult(
-        id=str(raw.get("id") or uuid.uuid4().hex),
-        verifier=str(raw.get("verifier", "")),
-        score=0.0,
-        verdict=Verdict.ERROR,
-        reason=f"veriward unavailable: {reason}"[:500],
-        details={"infrastructure": True, "attempts": attempts},
-        elapsed_ms=round(elapsed_s * 1000.0, 3),
-        metadata=dict(raw.get("metadata") or {}),
-    )
-
-
-def _as_dict(request: RequestLike) -> dict[str, Any]:
-    if isinstance(request, ScoreRequest):
-        return request.model_dump(exclude_none=True)
-    return dict(request)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -199,7 +170,7 @@ class AsyncClient:
 
         A malformed item gets its own `error` result (reason `bad request: ...`), logged as a warning.
         """
-        items = [_as_dict(r) for r in requests]
+        items = [as_dict(r) for r in requests]
         chunks = [items[i : i + self.batch_size] for i in range(0, len(items), self.batch_size)]
         deadline = time.monotonic() + self.deadline_s
         outcomes = await asyncio.gather(*(self._batch(c, deadline) for c in chunks), return_exceptions=True)
@@ -214,6 +185,37 @@ class AsyncClient:
                 "veriward: %d of %d requests were malformed, e.g. %s", len(bad), len(results), bad[0]
             )
         return results
+
+    async def score_groups(self, groups: Sequence[Mapping[str, Any]]) -> list[GroupResult]:
+        """Score groups (one `reference`, N `responses` each; see GroupRequest), in order, each with its
+        results and stats. Groups are sent `batch_size` rollouts a call; a call that fails gives its groups
+        `error` results (and stats over those), as `score_many` does."""
+        chunks: list[list[dict[str, Any]]] = [[]]
+        size = 0
+        for g in groups:
+            n = len(g.get("responses") or [])
+            if chunks[-1] and size + n > self.batch_size:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(dict(g))
+            size += n
+        deadline = time.monotonic() + self.deadline_s
+        done = await asyncio.gather(*(self._groups(c, deadline) for c in chunks if c))
+        return [g for chunk in done for g in chunk]
+
+    async def _groups(self, chunk: list[dict[str, Any]], deadline: float) -> list[GroupResult]:
+        started = time.monotonic()
+        try:
+            response = await self._send("POST", "/v1/score/batch", {"groups": chunk}, deadline)
+            found = [GroupResult.model_validate(g) for g in response.json()["groups"]]
+            if len(found) == len(chunk):
+                return found
+            why = f"server returned {len(found)} groups for {len(chunk)}"
+        except _Unavailable as exc:
+            why = str(exc)
+        except (ValueError, KeyError, TypeError) as exc:
+            why = f"unreadable response: {exc}"[:300]
+        return [failed_group(g, why, time.monotonic() - started) for g in chunk]
 
     async def verifiers(self) -> list[dict[str, Any]]:
         """The server's scorers (`GET /v1/verifiers`); raises `ClientError` or `VeriwardError` on failure."""
@@ -317,6 +319,10 @@ class Client:
     def score_many(self, requests: Sequence[RequestLike]) -> list[ScoreResult]:
         results: list[ScoreResult] = self._call(self.aclient.score_many(requests))
         return results
+
+    def score_groups(self, groups: Sequence[Mapping[str, Any]]) -> list[GroupResult]:
+        found: list[GroupResult] = self._call(self.aclient.score_groups(groups))
+        return found
 
     def verifiers(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._call(self.aclient.verifiers())
