@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from veriward.verifiers.math._claim import ASSERTED, Claim, classify
 from veriward.verifiers.math._extract import MAX_ANSWER_CHARS, Extraction, extract, last_value
 from veriward.verifiers.math._normalize import Cleaned, choice_letter, clean, negates_value, normalize_text
 from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
@@ -26,6 +27,7 @@ class Answer:
     joined_by_or: bool = False
     empty_box: bool = False  # an empty box beside the final one
     retracted: bool = False  # the answer denies its own value (`\\text{not } 3`)
+    claim: Claim = ASSERTED  # what the answer statement says about the value (`_claim`)
 
     @property
     def capped(self) -> bool:
@@ -86,6 +88,7 @@ def build(extraction: Extraction) -> Answer:
         joined_by_or=extraction.joined_by_or,
         empty_box=extraction.empty_box,
         retracted=any(negates_value(p[:MAX_ANSWER_CHARS]) for p in extraction.parts),
+        claim=_claim_of(extraction),
     )
     longest = max((len(p) for p in extraction.parts), default=0)
     if longest > MAX_ANSWER_CHARS:
@@ -112,6 +115,33 @@ def build(extraction: Extraction) -> Answer:
     if ans.has_or and v.kind == "list" and all(_is_inequality(x) for x in v.items):
         ans.value = Value("union", items=v.items, text=v.text)  # `x < 2 or x > 3`: one set
     return ans
+
+
+# Prose words (or a bare relation sign) before the value inside an answer: `\\text{at least } 5`, `\\ge 5`.
+_PART_PREFIX = re.compile(
+    r"^(?:\s|\\text\{[^{}]*\}|\\(?:neq?|geq?|leq?|gt|lt|not)(?![a-zA-Z])|[A-Za-z']{2,}(?=[\s,~])|[<>≤≥≠,]|\*\*)+"
+)
+_PART_SUFFIX = re.compile(r"(?:\s|\\text\{[^{}]*\}|[A-Za-z']{2,}|[,.])+$")
+
+
+def _claim_of(extraction: Extraction) -> Claim:
+    """The claim of the answer statement, then of the words inside each answer part."""
+    if extraction.source != "whole":
+        claim = classify(extraction.before, extraction.after)
+        if not claim.asserted:
+            return claim
+    for part in extraction.parts:
+        part = part[:MAX_ANSWER_CHARS]
+        head = _PART_PREFIX.match(part)
+        tail = _PART_SUFFIX.search(part)
+        if (head and head.end() < len(part)) or (tail and tail.start() > 0):
+            unwrap = re.compile(r"\\text\{([^{}]*)\}")
+            before = unwrap.sub(r" \1 ", head.group(0)) if head and head.end() < len(part) else ""
+            after = unwrap.sub(r" \1 ", tail.group(0)) if tail and tail.start() > 0 else ""
+            claim = classify(before, after)
+            if not claim.asserted and claim.modality != "instruction":
+                return claim
+    return ASSERTED
 
 
 def _is_inequality(v: Value) -> bool:

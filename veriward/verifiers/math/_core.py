@@ -56,6 +56,10 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
     if pred.retracted:
         return Outcome.invalid("retracted answer: the answer negates its own value", **details)
+    if not pred.claim.asserted:
+        claim = pred.claim
+        details["claim"] = f"{claim.modality} ({claim.relation})"
+        return Outcome.invalid(f"{claim.modality} answer, not an asserted value: {claim.why}", **details)
     gold_choice = gold.choice or _leading_choice(reference)
     if gold_choice:
         return _grade_choice(gold_choice, pred, response, details)
@@ -97,8 +101,18 @@ def _no(reason: str, details: dict[str, str]) -> Outcome:
     return Outcome(Verdict.INCORRECT, 0.0, reason, dict(details))
 
 
+_LETTERS = re.compile(r"\(([A-J])\)|(?<![\\A-Za-z])([A-J])(?![A-Za-z])")
+
+
 def _grade_choice(letter: str, pred: Answer, response: str, details: dict[str, str]) -> Outcome:
+    offered = {a or b for p in pred.parts for a, b in _LETTERS.findall(normalize_text_keep_case(p.text))}
+    if len(offered) > 1:
+        return Outcome.invalid(
+            f"hedged answer: several choices offered ({', '.join(sorted(offered))})", **details
+        )
     got = pred.choice
+    if got is None and len(pred.parts) == 1 and re.fullmatch(r"\(?\s*[a-j]\s*\)?", pred.parts[0].text):
+        got = pred.parts[0].text.strip("() ").upper()  # `a` for choice A
     if got is None:
         first = pred.parts[0].text if len(pred.parts) == 1 else ""
         m = (
@@ -113,6 +127,10 @@ def _grade_choice(letter: str, pred: Answer, response: str, details: dict[str, s
     if got.upper() == letter.upper():
         return _ok("same choice", details)
     return _no(f"chose {got}, not {letter}", details)
+
+
+def normalize_text_keep_case(s: str) -> str:
+    return re.sub(r"\\text(?:bf)?\{([^{}]*)\}", r"\1", s)
 
 
 def _leading_choice(reference: str) -> str | None:

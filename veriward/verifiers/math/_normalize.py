@@ -67,7 +67,7 @@ class Cleaned:
 
 def strip_delimiters(s: str) -> str:
     """Remove math-mode delimiters and surrounding punctuation."""
-    s = s.strip()
+    s = s.replace("**", " ").strip()
     if "\\begin" not in s:
         s = re.sub(r"\\\\(?=[a-zA-Z])", r"\\", s)  # JSON-doubled backslashes: `\\frac` -> `\frac`
     for a, b in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
