@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from veriward.verifiers.math._claim import ASSERTED, Claim, classify
-from veriward.verifiers.math._extract import MAX_ANSWER_CHARS, Extraction, extract, last_value
+from veriward.verifiers.math._extract import (
+    MAX_ANSWER_CHARS,
+    Extraction,
+    extract,
+    last_value,
+    looks_like_answer,
+)
 from veriward.verifiers.math._normalize import Cleaned, choice_letter, clean, negates_value, normalize_text
 from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
 
@@ -148,15 +154,35 @@ def _is_inequality(v: Value) -> bool:
     return v.kind == "rel" and all(op in ("<", ">", "<=", ">=", "!=") for op in v.ops)
 
 
+_TEXT_BLOCK = re.compile(r"\\(?:text|mbox|mathrm)\s*\{[^{}]*\}")
+
+
 @lru_cache(maxsize=1024)
 def reference_answer(reference: str) -> Answer:
     """The reference's answer (it may be a bare answer or a whole worked solution); cached."""
+    bare = reference.strip()
+    plain = len(bare) <= 300 and not re.search(r"\\boxed|\\fbox|\$|\\[\[(]|\n", bare)
+    if plain and _TEXT_BLOCK.search(bare) and looks_like_answer(_TEXT_BLOCK.sub(" ", bare)):
+        return build(Extraction([bare], "whole"))  # `8\sqrt{3} \text{ square inches}`: all of it
     found = extract(reference)
     if found is None or found.source == "statement":  # a trusted reference may end in its value
         found = last_value(reference) or found
     if found is None:  # a bare reference such as `odd` is its own answer
         found = Extraction([reference.strip()[:MAX_ANSWER_CHARS]], "whole")
     return build(found)
+
+
+def regroup(gold: Answer, pred: Answer) -> Answer:
+    """Separate boxes for a reference of several parts (`max is \\boxed{3}, min is \\boxed{1}`) are one list;
+    a list whose items are all one value (`\\boxed{a}` or equivalently `\\boxed{b}`) is that value."""
+    n = len(gold.value.items) if gold.value is not None and gold.is_multi() else 1
+    boxes = [b for b in pred.other_boxes if b.strip()]
+    if n > 1 and pred.source == "boxed" and len(pred.parts) < n and len(boxes) >= n - len(pred.parts):
+        parts = boxes[len(boxes) - (n - len(pred.parts)) :] + [p.text for p in pred.parts]
+        found = build(Extraction(parts, "boxed"))
+        found.claim = pred.claim
+        return found
+    return pred
 
 
 def prediction_answer(response: str) -> Answer | None:

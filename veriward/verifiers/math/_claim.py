@@ -51,7 +51,8 @@ _CONDITIONS = _words("if unless assuming suppose supposing provided providing wh
 _RETRACTIONS = re.compile(
     r"\b(?:wrong|incorrect|mistaken?|scratch|ignore|disregard|retract|withdraw|kidding|nevermind|never mind"
     r"|unsure|uncertain|not sure|no idea|don't know|do not know|not confident|not right|not correct"
-    r"|isn't right|isn't correct|not the answer|not the final answer|guess|give up|gave up|unable to"
+    r"|isn't right|isn't correct|not the answer|not the final answer|(?:just|only|merely|a) (?:\w+ )?guess"
+    r"|give up|gave up|unable to"
     r"|(?:could|can|did|do)(?: not|n't) (?:\w+ ){0,2}?(?:solve|finish|find|determine|complete|answer)"
     r"|cannot (?:\w+ ){0,2}?(?:solve|finish|find|determine|complete|answer))\b"
 )

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from veriward.models import Verdict
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.math import _numeric
-from veriward.verifiers.math._answer import Answer, prediction_answer, reference_answer
+from veriward.verifiers.math._answer import Answer, build, prediction_answer, reference_answer, regroup
+from veriward.verifiers.math._extract import Extraction
 from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
 from veriward.verifiers.math._normalize import normalize_text
@@ -61,6 +62,10 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
         details["claim"] = f"{claim.modality} ({claim.relation})"
         return Outcome.invalid(f"{claim.modality} answer, not an asserted value: {claim.why}", **details)
     gold_choice = gold.choice or _leading_choice(reference)
+    pred = _one_value(regroup(gold, pred))
+    gold = _one_value(gold)
+    if pred.is_multi() and _COMMA_PAIR.fullmatch(gold.shown):  # `5,15`: two values, not 5.15
+        gold = build(Extraction(gold.shown.split(","), "whole"))
     if gold_choice:
         return _grade_choice(gold_choice, pred, response, details)
     hedge = hedge_reason(gold, pred)
@@ -91,6 +96,25 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if same:
         return _ok("equivalent to the reference", details)
     return _no("not equivalent to the reference", details)
+
+
+_COMMA_PAIR = re.compile(r"\s*-?\d+,\d{2}\s*")
+
+
+def _one_value(ans: Answer) -> Answer:
+    """A list whose items are all one value (`-2, -2`; `\\boxed{a}` or equivalently `\\boxed{b}`) is it."""
+    v = ans.value
+    if v is None or v.kind != "list" or len(v.items) < 2 or len(v.items) > 4:
+        return ans
+    first = v.items[0]
+    try:
+        key = normalize_text(first.text)
+        same = all(normalize_text(x.text) == key or values_equal(first, x) for x in v.items[1:])
+    except (Undecidable, RecursionError):
+        return ans
+    if same:
+        ans.value = first
+    return ans
 
 
 def _ok(reason: str, details: dict[str, str]) -> Outcome:

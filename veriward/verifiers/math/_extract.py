@@ -142,7 +142,7 @@ def _prose_span(seg: str) -> tuple[list[str], int, int] | None:
         a = seg.find(bare)
         return [bare], a, a + len(bare)
     if maths:
-        is_pos = [m.end() for m in re.finditer(r"\b(?:is|are|equals)\b|=", seg)]
+        is_pos = [m.end() for m in re.finditer(r"\b(?:is|are|equals)\b|=", outside)]
         after = [m for m in maths if not is_pos or m[0] >= is_pos[-1]]
         if after:
             return [m[2] for m in after], after[0][0], after[-1][1]
@@ -204,7 +204,7 @@ def _phrase(text: str, after: int = 0) -> Extraction | None:
     return None
 
 
-def _looks_like_answer(text: str) -> bool:
+def looks_like_answer(text: str) -> bool:
     """A response that is itself just an answer (`\\sqrt{67}`, `7,425,000`, `x \\in [-2,7]`)."""
     s = text.strip()
     if not s or len(s) > 300:
@@ -261,7 +261,7 @@ def extract(text: str) -> Extraction | None:
     found = _phrase(text)
     if found:
         return found
-    if _looks_like_answer(text):
+    if looks_like_answer(text):
         return Extraction([text.strip()], "whole")
     bold = list(_BOLD.finditer(text))
     if bold and len(text) - bold[-1].end() < 200:

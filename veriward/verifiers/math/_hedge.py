@@ -7,10 +7,10 @@ import re
 import sympy
 
 from veriward.verifiers.math._answer import Answer
-from veriward.verifiers.math._grade import to_sympy_set
+from veriward.verifiers.math._grade import to_sympy_set, values_equal
 from veriward.verifiers.math._normalize import clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
-from veriward.verifiers.math._structure import Value
+from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
 
 _SINGLE = ("scalar", "interval", "matrix", "rel", "union")
 _PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
@@ -27,7 +27,7 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     }
     others = {normalize_text(clean(b).text) for b in pred.other_boxes if b.strip()}
     # Boxes followed by an explicit "final answer is ..." are working steps, not answers.
-    if pred.source != "phrase" and others - finals:
+    if pred.source != "phrase" and _differ(sorted(others - finals)[-8:], pred):
         return "several different boxed answers"
     if _tautology(pred.value) and not _tautology(gold.value):
         return "a tautology (true for every value)"
@@ -38,6 +38,21 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     if pred.value is not None and _literal_chain(pred.value):
         return "an equation chain with different values"
     return None
+
+
+def _differ(others: list[str], pred: Answer) -> bool:
+    """Does any earlier boxed answer state another value than the final one? (The same value is fine.)"""
+    if not others:
+        return False
+    if pred.value is None:
+        return True
+    for text in others:
+        try:
+            if not values_equal(parse_answer(clean(text).text), pred.value):
+                return True
+        except (Unparsable, Undecidable, RecursionError):
+            return True
+    return False
 
 
 def _tautology(v: Value | None) -> bool:

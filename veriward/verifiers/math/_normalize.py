@@ -52,6 +52,12 @@ _CONNECTORS = re.compile(r"\s*(?:\b(?:and|or|as well as)\b|&)\s*", re.I)
 
 # Letters that are units when they follow a number inside \text{} or \mbox{} (e.g. `15\mbox{ cm}^2`).
 _MATH_WORDS = {"and", "or", "if", "for", "where", "with", "is", "are"}
+# A qualifier after the value (`... for k \in \mathbb{Z}`, `... where p is any prime`): the value ends there.
+_QUALIFIER = re.compile(
+    r"(?<=\S)\s+(?:for\s+(?:all|any|every|each|some)\b|for\s+(?=[a-zA-Z]\s*\\in\b)|where\b|such\s+that\b"
+    r"|with\s+(?=[a-zA-Z]\s*(?:\\in|>|<|\\ge|\\le|\\neq))|(?:when|whenever)\b)",
+    re.I,
+)
 
 
 @dataclass
@@ -105,6 +111,8 @@ def clean(answer: str) -> Cleaned:
             out.text, out.is_text = inner, True
             return out
     s = _TEXT_ANY.sub(lambda m: _text_block(m.group(1)), s)
+    s = _QUALIFIER.split(s, maxsplit=1)[0] if _QUALIFIER.search(s, 1) else s
+    s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # `\15`: a `\$` whose dollar was lost
     s = _ANSWER_PREFIX.sub("", s)
     if _PERCENT.search(s):
         out.percent = True

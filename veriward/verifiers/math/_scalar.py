@@ -128,5 +128,6 @@ def warm_up() -> None:
 def _pre(s: str) -> str:
     """Spellings the grammar gets wrong: `\\mathrm{e}`, `x^2 + 2*x`, a trailing `\\`."""
     s = re.sub(r"\\mathrm\{e\}", "e", s)
+    s = re.sub(r"\\log(?![a-zA-Z_])", r"\\ln", s)  # `\log` with no base is the natural log
     s = s.rstrip("\\ ")
     return s

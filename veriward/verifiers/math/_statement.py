@@ -29,7 +29,7 @@ _STATING = re.compile(
     re.I,
 )
 _FILLER = re.compile(
-    r"(?:\s|\*\*|\\?\$|\b(?:exactly|only|just|precisely|the|a|an|also|then|thus|therefore|indeed|now|simply|"
+    r"(?:\s|\*\*|\\?\$|\(\w{1,5}\)|\b(?:exactly|only|just|precisely|the|a|an|also|then|thus|therefore|indeed|now|simply|"
     r"approximately|about|around|roughly|of|value|number|total|simplified|final|answer|result|equal|"
     r"that|it|is|are)\b|[,:])*",
     re.I,
@@ -41,7 +41,7 @@ _CONCLUDING = re.compile(
 )
 _PREPOSITION = re.compile(
     r"\b(?:in|on|of|for|after|from|with|at|per|within|between|among|than|into|over|under|by|to|up\s+to|"
-    r"every|each|about|since|before|during)\s*$",
+    r"every|each|about|since|before|during)\s+(?:an?\s+|the\s+)?$",
     re.I,
 )
 _LIST_JOIN = re.compile(r"^[\s,]*(?:and|or|,)\s*(?:also\s+)?$|^\s*,\s*$|^\s*,?\s*(?:and|or)\s+$", re.I)
@@ -170,7 +170,7 @@ def final_statement(text: str) -> Statement | None:
                 value = _group(inner).strip().rstrip(".,")
                 return Statement([value], sents[i - 1] + " ", " " + after_text)
         span = _stated(s)
-        if span is None and _values(s):
+        if span is None and any(not _is_name(v[2]) for v in _values(s)):
             return None  # a last sentence with values that states none: no earlier value is taken
         if span is not None:
             values = _values(s)
