@@ -16,6 +16,7 @@ from veriward.verifiers.math._extract import (
 )
 from veriward.verifiers.math._normalize import Cleaned, choice_letter, clean, negates_value, normalize_text
 from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
+from veriward.verifiers.math._units import Unit, parse_unit
 
 # Texts that look alike yet must not compare equal by spelling alone (NaN, zoo, 1/0, undefined).
 _SUSPICIOUS = re.compile(r"nan|zoo|undefined|\\frac\s*\{[^{}]*\}\s*\{\s*0\s*\}|/\s*0(?![\d.])", re.I)
@@ -52,6 +53,15 @@ class Answer:
     @property
     def is_text(self) -> bool:
         return len(self.parts) == 1 and self.parts[0].is_text
+
+    @property
+    def unit(self) -> Unit | None:
+        """The unit of a one-part answer (`5 \\text{ m}`), if it names one."""
+        return parse_unit(self.parts[0].unit) if len(self.parts) == 1 and self.parts[0].unit else None
+
+    @property
+    def unit_text(self) -> str:
+        return self.parts[0].unit if len(self.parts) == 1 and self.parts[0].unit else "no unit"
 
     @property
     def percent(self) -> bool:

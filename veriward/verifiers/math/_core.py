@@ -16,7 +16,9 @@ from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
 from veriward.verifiers.math._normalize import normalize_text
 from veriward.verifiers.math._numeric import Undecidable
-from veriward.verifiers.math._scalar import parse_scalar
+from veriward.verifiers.math._scalar import Scalar, parse_scalar
+from veriward.verifiers.math._structure import Value
+from veriward.verifiers.math._units import DEGREE, conversion
 
 _LEADING_CHOICE = re.compile(r"^\s*(?:\(([A-J])\)|([A-J])(?:[.:)]|\s*$))")
 _CHOICE_PHRASE = re.compile(r"answer\s*(?:is|:)?\s*[:\s]*\(?\\?(?:text|textbf|mathrm)?\{?\(?([A-J])\b", re.I)
@@ -75,7 +77,12 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
         return _no("NaN never equals anything", details)
     if gold.is_text or pred.is_text:
         return _grade_text(gold, pred, details)
-    if gold.text_key == pred.text_key and gold.text_key and not (gold.suspicious or pred.suspicious):
+    if (
+        gold.text_key == pred.text_key
+        and gold.text_key
+        and not (gold.suspicious or pred.suspicious)
+        and _same_unit(gold, pred)
+    ):
         return _ok("same answer", details)
     if pred.value is None and pred.capped:
         return _no(f"answer refused: {pred.error}", details)
@@ -86,9 +93,12 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if not options.allow_unevaluated and _unevaluated(pred):
         return _no("the answer is not evaluated (allow_unevaluated is false)", details)
     marks = Marks(gold.percent, pred.percent, gold.degree, pred.degree)
+    scaled = _in_reference_units(gold, pred)
+    if scaled is None:
+        return _no(f"different quantities: {gold.unit_text} vs {pred.unit_text}", details)
     token = _numeric.MIN_SIG.set(options.min_sig_digits)
     try:
-        same = values_equal(gold.value, pred.value, marks)
+        same = values_equal(gold.value, scaled, marks if scaled is pred.value else Marks())
     except Undecidable as exc:
         return _no(f"not equal: {exc}", details)
     finally:
@@ -115,6 +125,32 @@ def _one_value(ans: Answer) -> Answer:
     if same:
         ans.value = first
     return ans
+
+
+def _same_unit(gold: Answer, pred: Answer) -> bool:
+    """No unit disagreement that would make the same number another quantity (5 feet vs 5 meters)."""
+    g = gold.unit or (DEGREE if gold.degree else None)
+    p = pred.unit or (DEGREE if pred.degree else None)
+    return g is None or p is None or conversion(g, p) == 1
+
+
+def _in_reference_units(gold: Answer, pred: Answer) -> Value | None:
+    """The prediction's value in the reference's unit (500 cm for 5 m); None when the dimensions differ.
+    A unit on one side only leaves the number as it is."""
+    g, p = gold.unit, pred.unit
+    if g is None and gold.degree and p is not None and p.angle:
+        g = DEGREE
+    if p is None and pred.degree and g is not None and g.angle:
+        p = DEGREE
+    if g is None or p is None or pred.value is None:
+        return pred.value
+    factor = conversion(g, p)
+    if factor is None:
+        return None
+    v = pred.value
+    if factor == 1 or v.kind != "scalar" or v.scalar is None:
+        return v
+    return Value("scalar", scalar=Scalar(v.scalar.expr * factor), text=v.text)
 
 
 def _ok(reason: str, details: dict[str, str]) -> Outcome:

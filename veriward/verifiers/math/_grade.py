@@ -72,6 +72,8 @@ def _scalar_with_marks(g: Scalar | None, p: Scalar | None, marks: Marks) -> bool
         return True
     variants: list[tuple[Scalar, Scalar]] = []
     hundred, deg = sympy.Integer(100), sympy.pi / 180
+    if marks.pred_percent and marks.gold_percent:
+        return False  # `25\%` against `25\%`: the percentages compare, never a /100 reading of one side
     if marks.pred_percent:
         variants.append((g, Scalar(p.expr / hundred)))
     if marks.gold_percent:

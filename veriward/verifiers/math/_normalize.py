@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veriward.verifiers.math._units import split_unit
+
 _UNICODE = {
     "≤": r"\le ",
     "≥": r"\ge ",
@@ -33,6 +35,8 @@ _FRACS = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _DEGREE = re.compile(
     r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\^\s*\{?\s*o\s*\}?(?![a-zA-Z])"
 )
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
+_DEGREE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
 _DEGREE_WORD = re.compile(r"\s*\b(?:degrees?|deg)\b\.?\s*$", re.I)
 _PERCENT = re.compile(r"\\%|%|\\text\{\s*\\?%\s*\}|\s*\b(?:percent(?:age)?|pct)\b", re.I)
 _DOLLAR = re.compile(r"\\\$|\\text\{\s*\\\$\s*\}|^\$|\$$")
@@ -69,6 +73,7 @@ class Cleaned:
     degree: bool = False
     is_text: bool = False  # the whole answer was a \text{...} block: a word, not a number
     has_or: bool = False  # "5 or 6": several alternatives offered
+    unit: str = ""  # the unit text trailing the value (`cm^2`), read by `_units.parse_unit`
 
 
 def strip_delimiters(s: str) -> str:
@@ -110,6 +115,7 @@ def clean(answer: str) -> Cleaned:
         if inner:
             out.text, out.is_text = inner, True
             return out
+    s, out.unit = split_unit(s)
     s = _TEXT_ANY.sub(lambda m: _text_block(m.group(1)), s)
     s = _QUALIFIER.split(s, maxsplit=1)[0] if _QUALIFIER.search(s, 1) else s
     s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # `\15`: a `\$` whose dollar was lost
@@ -117,6 +123,8 @@ def clean(answer: str) -> Cleaned:
     if _PERCENT.search(s):
         out.percent = True
         s = _PERCENT.sub(" ", s)
+    if _TRIG.search(s):  # `\sin 60^\circ`: degrees inside a function are read in radians
+        s = _DEGREE_NUMBER.sub(r"\\frac{\1\\pi}{180}", s)
     if _DEGREE.search(s) or _DEGREE_WORD.search(s):
         out.degree = True
         s = _DEGREE_WORD.sub("", _DEGREE.sub(" ", s))
