@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextvars
 import math
 import random
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import sympy
 from sympy.core.function import AppliedUndef
 
+from veriward.verifiers.math._decimal import decimal_matches, decimals_equal, parse_decimal
 from veriward.verifiers.math._scalar import Scalar
 
 MAX_EXACT_BITS = 200_000
@@ -89,51 +90,6 @@ def exact_value(e: sympy.Basic) -> sympy.Basic:
     return e.doit()
 
 
-def _dec(x: sympy.Basic, digits: int) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = digits + 5
-        return Decimal(str(sympy.N(x, digits + 5)))
-
-
-def decimal_matches(decimal: str, exact: sympy.Basic, reference_is_decimal: bool) -> bool:
-    """Does the decimal literal `decimal` stand for `exact`?
-
-    A decimal reference: the prediction must round to it at the reference's precision.
-    An exact reference: the decimal must give >= 6 significant digits and agree to all given digits.
-    """
-    d = Decimal(decimal)
-    places = _places(d)
-    quantum = Decimal(1).scaleb(-places)
-    if not exact.is_real:
-        return False
-    mag = _magnitude(exact)
-    if mag == math.inf:
-        return False
-    digits = places + max(1, int(math.log10(mag)) + 1 if mag > 0 else 1) + 5
-    value = _dec(exact, max(digits, 20))
-    modes = (ROUND_HALF_UP, ROUND_HALF_EVEN) if reference_is_decimal else (ROUND_HALF_UP, ROUND_DOWN)
-    rounded_ok = any(value.quantize(quantum, rounding=m) == d for m in modes)
-    if reference_is_decimal or not rounded_ok:
-        return rounded_ok
-    sig = len(d.as_tuple().digits) - _leading_zeros(d)
-    return sig >= MIN_SIG.get()
-
-
-def _places(d: Decimal) -> int:
-    exp = d.as_tuple().exponent
-    return -exp if isinstance(exp, int) else 0
-
-
-def _leading_zeros(d: Decimal) -> int:
-    digits = d.as_tuple().digits
-    n = 0
-    for x in digits:
-        if x != 0:
-            break
-        n += 1
-    return n
-
-
 def numbers_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
     """Two closed-form numbers: exact when rational, else to `_PREC` digits relative."""
     if a.is_Rational and b.is_Rational:
@@ -196,21 +152,14 @@ def scalars_equal(gold: Scalar, pred: Scalar) -> bool:
         return _huge_equal(g, p)
     gv, pv = exact_value(g), exact_value(p)
     if gd is not None and not gv.free_symbols and not pv.free_symbols:
-        return decimal_matches(gd, pv, True) if pd is None else _decimals_equal(gd, pd)
+        return decimal_matches(gd, pv, True, MIN_SIG.get()) if pd is None else decimals_equal(gd, pd)
     if pd is not None and not gv.free_symbols and not pv.free_symbols:
-        return bool(sympy.Rational(pd) == gv) or decimal_matches(pd, gv, False)
+        lit = parse_decimal(pd)
+        exact = lit is not None and gv.is_Rational and Fraction(int(gv.p), int(gv.q)) == lit.value
+        return bool(exact) or decimal_matches(pd, gv, False, MIN_SIG.get())
     if gv.free_symbols or pv.free_symbols:
         return symbolic_equal(gv, pv)
     return numbers_equal(gv, pv)
-
-
-def _decimals_equal(gd: str, pd: str) -> bool:
-    g, p = Decimal(gd), Decimal(pd)
-    if g == p:
-        return True
-    places_g, places_p = _places(g), _places(p)
-    quantum = Decimal(1).scaleb(-places_g)
-    return places_p > places_g and p.quantize(quantum, rounding=ROUND_HALF_UP) == g
 
 
 def _huge_equal(g: sympy.Basic, p: sympy.Basic) -> bool:
