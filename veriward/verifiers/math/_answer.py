@@ -35,6 +35,7 @@ class Answer:
     empty_box: bool = False  # an empty box beside the final one
     retracted: bool = False  # the answer denies its own value (`\\text{not } 3`)
     claim: Claim = ASSERTED  # what the answer statement says about the value (`_claim`)
+    later: list[str] = field(default_factory=list)  # values asserted by answer statements after it
 
     @property
     def capped(self) -> bool:
@@ -106,6 +107,12 @@ def build(extraction: Extraction) -> Answer:
         retracted=any(negates_value(p[:MAX_ANSWER_CHARS]) for p in extraction.parts),
         claim=_claim_of(extraction),
     )
+    for st in extraction.later:  # a later statement that qualifies the value, or states another one
+        claim = classify(st.before, st.after)
+        if not claim.asserted and ans.claim.asserted and claim.modality not in ("instruction", "conditional"):
+            ans.claim = Claim(claim.modality, claim.relation, f"a later statement: {claim.why}")
+        elif claim.asserted:
+            ans.later.append(", ".join(st.parts))
     longest = max((len(p) for p in extraction.parts), default=0)
     if longest > MAX_ANSWER_CHARS:
         ans.error = f"answer too long ({longest} characters; the cap is {MAX_ANSWER_CHARS})"

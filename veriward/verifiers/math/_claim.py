@@ -60,7 +60,8 @@ _RETRACTIONS = re.compile(
 _INSTRUCTION = re.compile(
     r"\b(?:put|place|write|enter|wrap|enclose|format|present|give|provide|box|mark)\s+(?:\w+\s+){0,3}?"
     r"(?:your|the)\s+(?:\w+\s+){0,2}?(?:answers?|results?|solutions?|responses?)\s+"
-    r"(?:with|within|in|inside|into|using|as)$|\b(?:e\.?g|for example|for instance|such as)\s*[,:]?$"
+    r"(?:with|within|in|inside|into|using|as)$"
+    r"|\b(?:e\s*\.?\s*g|for example|for instance|such as)(?:\s*[.,:])*\s*$"
 )
 _SYMBOLS: dict[str, Relation] = {
     "≥": ">=", "ge": ">=", "geq": ">=", "geqslant": ">=", ">": ">", "gt": ">",
@@ -84,6 +85,10 @@ _MATH = re.compile(
     r"\$\$.{0,800}?\$\$|\\\[.{0,800}?\\\]|\\\(.{0,400}?\\\)|\$[^$]{0,400}\$|\\boxed\s*\{", re.S
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(\\$\d])|\n\s*\n")
+
+
+_OPENERS = re.compile(r"(?:\\boxed\s*\{|\\fbox\s*\{|\$+|\\\(|\\\[|\*\*|\s)+$")
+_CLOSERS = re.compile(r"^(?:\}|\$+|\\\)|\\\]|\*\*|\s)+")
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,9 @@ def _sentence_bounds(before: str, after: str) -> tuple[str, str]:
 
 def classify(before: str, after: str) -> Claim:
     """The claim a value makes, from the text before it (same answer statement) and after it."""
-    head, tail = _sentence_bounds(before[-2 * _CONTEXT_CHARS :], after[: 4 * _CONTEXT_CHARS])
+    before = _OPENERS.sub("", before[-2 * _CONTEXT_CHARS :])  # the box or math that holds the value
+    after = _CLOSERS.sub("", after[: 4 * _CONTEXT_CHARS])
+    head, tail = _sentence_bounds(before, after)
     head_tokens = _tokens(head)
     clause, previous = _clause(head_tokens)
     tail_tokens = _tokens(tail)
@@ -212,7 +219,7 @@ def classify(before: str, after: str) -> Claim:
         return Claim("conditional", why="the value is stated inside a condition")
     if _BOUND_AFTER.search(tail.strip().lower()):
         return Claim("bounded", ">=", why="a bound after the value")
-    denial = _tail_denial(tail_tokens)
+    denial = _tail_denial(tail_tokens) or _retraction(tail)
     if denial:
         return Claim("retracted", "!=", why=denial)
     retraction = retracted_after(after[len(tail) :])
@@ -260,8 +267,15 @@ def retracted_after(text: str) -> str:
     sentences = [s for s in _SENTENCE.split(text[: 6 * _CONTEXT_CHARS]) if s and s.strip()]
     tail = [s for s in _SENTENCE.split(text[-2 * _CONTEXT_CHARS :]) if s and s.strip()]
     for s in sentences[:2] + tail[-2:]:
-        low = " ".join(_tokens(s))
-        m = _RETRACTIONS.search(low)
-        if m and not re.search(r"\b(?:hope|if)\b[^.]*$", low[: m.start()]):
-            return f"{m.group(0)!r} after the answer"
+        found = _retraction(s)
+        if found:
+            return found
+    return ""
+
+
+def _retraction(sentence: str) -> str:
+    low = " ".join(_tokens(sentence))
+    m = _RETRACTIONS.search(low)
+    if m and not re.search(r"\b(?:hope|if)\b[^.]*$", low[: m.start()]):
+        return f"{m.group(0)!r} after the answer"
     return ""

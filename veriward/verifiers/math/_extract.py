@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from veriward.verifiers._markers import strip_end_markers
+from veriward.verifiers.math._statement import Statement
 from veriward.verifiers.math._statement import final_statement as _statement
 
 # Only the end of a long response is searched: final answers come last, and this caps the work.
@@ -51,6 +52,7 @@ class Extraction:
     empty_box: bool = False  # an empty box sits in the final group (`\boxed{7} or \boxed{}`): a hedge
     before: str = ""  # the text before the value (its answer statement), read by the claim grammar
     after: str = ""  # the text after the value
+    later: list[Statement] = field(default_factory=list)  # answer statements after the value
 
 
 def _scan_braces(text: str, start: int) -> int:
@@ -233,7 +235,29 @@ def _answer_boxes(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int
     return [b for b in kept if b[2].strip()] or kept, kept
 
 
+_SENTENCE_OR_LINE = re.compile(r"[.!?](?=\s)|\n")
+_HYPOTHETICAL = re.compile(r"\s*(?:for\s+(?:example|instance)|e\.g\.|if|suppose|assuming|note)\b", re.I)
+
+
 def extract(text: str) -> Extraction | None:
+    """The final answer, with any answer statements after it (which may qualify or contradict it)."""
+    found = _extract(text)
+    if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
+        end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
+        rest = _HOPE.sub("", found.after[end.end() : end.end() + 2000] if end else "")
+        if _HYPOTHETICAL.match(rest):
+            return found
+        later = _statement(rest)
+        if later is not None:
+            found.later.append(later)
+        for m in list(_BOLD.finditer(rest))[-3:]:
+            span = _prose_span(m.group(1))
+            if span:
+                found.later.append(Statement(span[0], rest[: m.start()], rest[m.end() :]))
+    return found
+
+
+def _extract(text: str) -> Extraction | None:
     """Find the final answer: the last boxed group, a final-answer phrase, the whole text, bold, last math."""
     text = strip_end_markers(text)
     full, text = text, text[-TAIL_CHARS:]

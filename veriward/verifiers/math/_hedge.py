@@ -29,6 +29,8 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     # Boxes followed by an explicit "final answer is ..." are working steps, not answers.
     if pred.source != "phrase" and _differ(sorted(others - finals)[-8:], pred):
         return "several different boxed answers"
+    if _differ([t for t in pred.later if normalize_text(clean(t).text) not in finals][-4:], pred):
+        return "answer statements that disagree (a later statement gives another value)"
     if _tautology(pred.value) and not _tautology(gold.value):
         return "a tautology (true for every value)"
     if gold.value is None or gold.value.kind not in _SINGLE:

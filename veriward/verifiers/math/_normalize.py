@@ -50,7 +50,8 @@ _THOUSANDS_LATEX = re.compile(r"(\d)\s*(?:\{,\}|,\\!\s*|\\,(?=\d{3}))(?=\d{3})")
 _TRAILING = re.compile(r"(?:[\s.,;:]|\\\\|\\\.|\\)+$")
 _LEADING = re.compile(r"^(?:[\s:,;]|\\\\)+")
 # A trailing unit: one or more words after a number or a closing bracket, optionally with a power.
-_UNIT_TAIL = re.compile(r"(?<=[\d}).\]])\s*(?:[a-zA-Z]{2,}\.?(?:\^\{?\d\}?|[²³])?\s*)+$")
+# (words, not letter codes: `70.OO` is not 70 with a unit, and stays unreadable)
+_UNIT_TAIL = re.compile(r"(?<=[\d}).\]])\s*(?:(?:[a-z][a-zA-Z]+|[A-Z][a-z]+)\.?(?:\^\{?\d\}?|[²³])?\s*)+$")
 _ALPHA_WORD = re.compile(r"[A-Za-z]{2,}")
 _CONNECTORS = re.compile(r"\s*(?:\b(?:and|or|as well as)\b|&)\s*", re.I)
 

@@ -177,6 +177,12 @@ def _huge_equal(g: sympy.Basic, p: sympy.Basic) -> bool:
     return bool(abs((vg - vp) / vg) < sympy.Float("1e-25"))
 
 
+def _negligible(slope: sympy.Basic) -> bool:
+    """A derivative that is zero up to rounding. Absolute, not relative to the value: a dominant term
+    (4^{2017}) must not hide a variable's effect."""
+    return bool(slope.is_number and abs(slope) <= sympy.Float("1e-20"))
+
+
 _UNEVALUATED_OPS = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Limit, sympy.Derivative)
 
 
@@ -205,11 +211,17 @@ def symbolic_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
     syms = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = random.Random(1234567)
     agreed = 0
+    # A variable on one side only must drop out there (sin^2 x + cos^2 x = 1): its derivative is zero.
+    # Sampling alone cannot see it under a dominant term (4^{2017} + 2^{x} vs 4^{2017} + 2^{2017}).
+    lone = [(e, s) for e, other in ((a, b), (b, a)) for s in e.free_symbols - other.free_symbols]
+    slopes = [sympy.diff(e, s) for e, s in lone[:4]]
     for _ in range(_POINTS * 2):
         point = {s: sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997)) for s in syms}
         try:
             va = a.evalf(30, subs=point)
             vb = b.evalf(30, subs=point)
+            if any(not _negligible(d.evalf(30, subs=point)) for d in slopes):
+                return False
         except Exception:
             continue
         if (
@@ -218,9 +230,9 @@ def symbolic_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
             or vb.has(sympy.nan, sympy.zoo)
         ):
             continue
-        diff = abs(complex(va - vb))
-        scale = max(abs(complex(va)), abs(complex(vb)), 1e-300)
-        if diff > scale * 1e-20:
+        # Compared as sympy numbers: a float conversion overflows (inf > inf is False) on huge values.
+        diff, scale = abs(va - vb), sympy.Max(abs(va), abs(vb), sympy.Float("1e-300"))
+        if not (diff.is_finite and scale.is_finite) or bool(diff > scale * sympy.Float("1e-20")):
             return False
         agreed += 1
         if agreed >= _POINTS:
