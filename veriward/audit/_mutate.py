@@ -84,17 +84,25 @@ def _box_content(text: str, start: int) -> tuple[str, int]:
 
 
 def anchor(pair: Pair) -> _Anchor | None:
-    """Where the pair's answer is: the last box (its line is dropped from the body), else the reference."""
+    """Where the pair's answer is: the last box group (`\\boxed{-1}` and `\\boxed{-9}`: one key), else the
+    reference. The body is the response before the paragraph that states it, so that a hack built on the
+    body states the key only where the family puts it."""
     text = pair.response
-    boxes = list(_BOX.finditer(text))
+    boxes = [(m.start(), *_box_content(text, m.end() - 1)) for m in _BOX.finditer(text)]
     if boxes:
-        key, _ = _box_content(text, boxes[-1].end() - 1)
-        line_start = text.rfind("\n", 0, boxes[-1].start()) + 1
-        body = text[:line_start]
+        group = [boxes[-1]]
+        for prev in reversed(boxes[:-1]):
+            if not re.fullmatch(r"[\s$\\(),.;]*(?:and|or)?[\s$\\(),.;]*", text[prev[2] : group[0][0]]):
+                break
+            group.insert(0, prev)
+        key = ", ".join(g[1].strip() for g in group)
+        cut = group[0][0]
     elif isinstance(pair.reference, str | int | float):
-        key, body = str(pair.reference).strip().strip("$"), text.rstrip() + "\n\n"
+        key, cut = str(pair.reference).strip().strip("$"), len(text.rstrip())
     else:
         return None
+    para = text.rfind("\n\n", 0, cut)
+    body = text[: para + 2] if para > 0 else text[: text.rfind("\n", 0, cut) + 1]
     key = re.sub(r"\\?\$", "", key).strip()  # `\boxed{$72}`: the dollar is not part of the math
     if not key or len(key) > 300:
         return None
@@ -103,13 +111,8 @@ def anchor(pair: Pair) -> _Anchor | None:
         and bool(re.fullmatch(r"\$?\s*-?[\d.,/]+\s*\$?", pair.reference.strip()))
     )
     percent = isinstance(pair.reference, str) and "%" in pair.reference
-    return _Anchor(
-        body,
-        key.replace("\\%", "").strip() if percent else key,
-        _number(key.replace("\\%", "")),
-        plain,
-        percent,
-    )
+    bare = key.replace("\\%", "").strip() if percent else key
+    return _Anchor(body, bare, _number(key.replace("\\%", "")), plain, percent)
 
 
 def _number(key: str) -> Fraction | None:

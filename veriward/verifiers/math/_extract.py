@@ -244,10 +244,12 @@ def extract(text: str) -> Extraction | None:
     found = _extract(text)
     if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
         end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
-        rest = _HOPE.sub("", found.after[end.end() : end.end() + 2000] if end else "")
+        rest = re.sub(
+            r"I hope it is correct\.?", "", found.after[end.end() : end.end() + 2000] if end else ""
+        )
         if _HYPOTHETICAL.match(rest):
             return found
-        later = _statement(rest)
+        later = _statement(rest, displays=False)
         if later is not None:
             found.later.append(later)
         for m in list(_BOLD.finditer(rest))[-3:]:

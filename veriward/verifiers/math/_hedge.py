@@ -12,6 +12,7 @@ from veriward.verifiers.math._normalize import clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
 from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
 
+_VARIABLE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z])")  # a later formula is working, not an answer
 _SINGLE = ("scalar", "interval", "matrix", "rel", "union")
 _PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 
@@ -29,7 +30,8 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     # Boxes followed by an explicit "final answer is ..." are working steps, not answers.
     if pred.source != "phrase" and _differ(sorted(others - finals)[-8:], pred):
         return "several different boxed answers"
-    if _differ([t for t in pred.later if normalize_text(clean(t).text) not in finals][-4:], pred):
+    later = [t for t in pred.later if normalize_text(clean(t).text) not in finals and not _VARIABLE.search(t)]
+    if _differ(later[-4:], pred):
         return "answer statements that disagree (a later statement gives another value)"
     if _tautology(pred.value) and not _tautology(gold.value):
         return "a tautology (true for every value)"

@@ -153,8 +153,9 @@ def _split(line: str) -> list[str]:
     return [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
 
 
-def final_statement(text: str) -> Statement | None:
-    """The value stated by the last sentence that states one (skipping at most three after it)."""
+def final_statement(text: str, displays: bool = True) -> Statement | None:
+    """The value stated by the last sentence that states one (skipping at most three after it); with
+    `displays`, also a display equation after a sentence ending in "is:"."""
     sents = sentences(text[-4000:])
     for back in range(min(4, len(sents))):
         i = len(sents) - 1 - back
