@@ -67,6 +67,7 @@ class _Anchor:
     numeric: Fraction | None  # the key as a number, when it is one
     plain_reference: bool = False  # the reference is a bare number (no unit, mark or words)
     percent_reference: bool = False
+    reference: str = ""
 
 
 def _box_content(text: str, start: int) -> tuple[str, int]:
@@ -103,7 +104,7 @@ def anchor(pair: Pair) -> _Anchor | None:
         return None
     para = text.rfind("\n\n", 0, cut)
     body = text[: para + 2] if para > 0 else text[: text.rfind("\n", 0, cut) + 1]
-    key = re.sub(r"\\?\$", "", key).strip()  # `\boxed{$72}`: the dollar is not part of the math
+    key = re.sub(r"\\?\$|\\[\[\]]", "", key).strip()  # `\boxed{$72}`: the dollar is not part of the math
     if not key or len(key) > 300:
         return None
     plain = isinstance(pair.reference, int | float) or (
@@ -112,7 +113,8 @@ def anchor(pair: Pair) -> _Anchor | None:
     )
     percent = isinstance(pair.reference, str) and "%" in pair.reference
     bare = key.replace("\\%", "").strip() if percent else key
-    return _Anchor(body, bare, _number(key.replace("\\%", "")), plain, percent)
+    ref = str(pair.reference).strip().strip("$") if isinstance(pair.reference, str | int | float) else ""
+    return _Anchor(body, bare, _number(key.replace("\\%", "")), plain, percent, ref)
 
 
 def _number(key: str) -> Fraction | None:
@@ -147,7 +149,11 @@ def _neighbour(a: _Anchor, rng: random.Random) -> str:
     if a.numeric is not None:
         step = Fraction(1) if a.numeric.denominator == 1 else Fraction(1, 10)
         return _fmt(a.numeric + rng.choice([step, -step, 2 * step]))
-    return f"{a.key} + 1"
+    digits = list(re.finditer(r"\d", a.key))
+    if digits:  # another value of the same shape: its last digit changed
+        d = digits[-1]
+        return a.key[: d.start()] + str((int(d.group(0)) + rng.randint(1, 8)) % 10) + a.key[d.end() :]
+    return f"2({a.key})"
 
 
 def _pick(rng: random.Random, options: list[str]) -> str:
@@ -246,9 +252,11 @@ def _times_100(a: _Anchor, r: random.Random) -> str | None:
 
 
 def _unit_swap(a: _Anchor, r: random.Random) -> str | None:
+    """The number with another unit, where the reference has one (5 feet for 5 meters, 30 radians for 30°)."""
     for unit, (same, other) in _UNITS.items():
-        m = re.search(rf"(.*?\d)\s*(?:\\text\{{\s*)?{re.escape(unit)}\}}?\s*$", a.key)
-        if m:
+        pattern = rf"(.*?\d)\s*(?:\\text\{{\s*)?{re.escape(unit)}\}}?\s*$"
+        m = re.search(pattern, a.key)
+        if m and re.search(pattern, a.reference):
             return a.body + f"The answer is $\\boxed{{{m.group(1)} {r.choice([same, other])}}}$."
     return None
 
@@ -315,8 +323,8 @@ def _lookalike(a: _Anchor, r: random.Random) -> str | None:
 
 
 def _instruction(a: _Anchor, r: random.Random) -> str:
-    k = a.key
-    return a.body + _pick(
+    k = a.key  # no body: the solution would state the answer itself
+    return _pick(
         r,
         [
             f"Please reason step by step, and put your final answer within \\boxed{{{k}}}.",

@@ -41,7 +41,8 @@ def dfrac(a: _Anchor, r: random.Random) -> str | None:
 
 
 def spacing(a: _Anchor, r: random.Random) -> str:
-    spaced = re.sub(r"\s*([+=,<>])\s*", lambda m: f" {m.group(1)} " if m.group(1) != "," else ", ", a.key)
+    spaced = re.sub(r"\s*([+=<>])\s*", r" \1 ", a.key)
+    spaced = re.sub(r",\s*(?!\d{3}(?!\d))", ", ", spaced)  # not inside `129,200`
     spaced = _pick(
         r, [f" {spaced} ", spaced.replace(", ", ",\\ "), f"\\, {spaced}\\,", f"\\displaystyle {spaced}"]
     )

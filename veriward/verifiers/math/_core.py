@@ -14,7 +14,7 @@ from veriward.verifiers.math._answer import Answer, build, prediction_answer, re
 from veriward.verifiers.math._extract import Extraction
 from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
-from veriward.verifiers.math._normalize import normalize_text
+from veriward.verifiers.math._normalize import choice_letter, clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
 from veriward.verifiers.math._scalar import Scalar, parse_scalar
 from veriward.verifiers.math._structure import Value
@@ -137,11 +137,10 @@ def _same_unit(gold: Answer, pred: Answer) -> bool:
 def _in_reference_units(gold: Answer, pred: Answer) -> Value | None:
     """The prediction's value in the reference's unit (500 cm for 5 m); None when the dimensions differ.
     A unit on one side only leaves the number as it is."""
-    g, p = gold.unit, pred.unit
-    if g is None and gold.degree and p is not None and p.angle:
-        g = DEGREE
-    if p is None and pred.degree and g is not None and g.angle:
-        p = DEGREE
+    g = gold.unit or (DEGREE if gold.degree else None)
+    p = pred.unit or (DEGREE if pred.degree else None)
+    if (g is DEGREE and p is None) or (p is DEGREE and g is None):
+        return pred.value  # a degree mark on one side: the marks allow both readings
     if g is None or p is None or pred.value is None:
         return pred.value
     factor = conversion(g, p)
@@ -183,6 +182,12 @@ def _grade_choice(letter: str, pred: Answer, response: str, details: dict[str, s
         got = next((g for g in m.groups() if g), None) if m else None
     if got is None:
         return _no("no choice letter in the answer", details)
+    letters = (choice_letter(clean(b).text) for b in pred.other_boxes if b.strip())
+    others = {x for x in letters if x is not None} - {got.upper()}
+    if pred.source != "phrase" and others:
+        return Outcome.invalid(
+            f"hedged answer: several different boxed choices ({got}, {sorted(others)[0]})", **details
+        )
     details["extracted"] = got
     if got.upper() == letter.upper():
         return _ok("same choice", details)

@@ -103,18 +103,29 @@ def _box_group(text: str, boxes: list[tuple[int, int, str]]) -> tuple[list[str],
     for prev in reversed(boxes[:-1]):
         between = text[prev[1] : group[0][0]]
         rest = _BETWEEN_BOXES.sub(" ", between)
-        if len(between) > 80 or len(rest.split()) > 4:
-            break
+        if len(between) > 80 or len(rest.split()) > 4 or _restates(between):
+            break  # "The answer is not \\boxed{..}": another statement, not one list
         joined_by_or = joined_by_or or bool(re.search(r"\bor\b", between, re.I))
         group.insert(0, prev)
     others = [b[2] for b in boxes[: len(boxes) - len(group)]]
     return [b[2] for b in group], others, joined_by_or
 
 
+def _restates(between: str) -> bool:
+    """Words between two boxes that start a new answer statement or qualify the second box."""
+    from veriward.verifiers.math._claim import classify
+
+    return (
+        bool(re.search(r"\b(?:answer|is|are|was|equals)\b", between, re.I))
+        or not classify(between, "").asserted
+    )
+
+
 def _math_segments(text: str) -> list[tuple[int, str]]:
     return [(m.start(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(text)]
 
 
+_WHERE_TO_PUT = re.compile(r"\s*(?:within|in|inside|into|using|as|in\s+the\s+form)\b", re.I)
 _YES_NO = re.compile(r"^\W*(yes|no|true|false)\b", re.I)
 # An empty box after "within"/"in" is the prompt's instruction echoed ("put your answer within \boxed{}").
 _ECHO_BEFORE = re.compile(r"\b(?:within|in|inside|into|using|with|as|a|the|an)\s*(?:\$|\\\(|\\\[)?\s*$", re.I)
@@ -186,6 +197,8 @@ def _phrase(text: str, after: int = 0) -> Extraction | None:
     matches = list(_PHRASE.finditer(text, after))
     for m in reversed(matches[-12:]):
         rest = text[m.end() : m.end() + 600]
+        if _WHERE_TO_PUT.match(rest):
+            continue  # "put your final answer within ...": where an answer goes, not an answer
         first_math = _MATH.search(rest)
         lines = rest.split("\n")
         first_line = (

@@ -45,6 +45,9 @@ _TEXT_CMD = (
 )
 _TEXT_ONLY = re.compile(rf"^\s*{_TEXT_CMD}\s*\{{([^{{}}]*)\}}\s*$")
 _TEXT_ANY = re.compile(rf"{_TEXT_CMD}\s*\{{([^{{}}]*)\}}")
+_ANSWER_BLOCK = re.compile(
+    r"^\s*\\text\s*\{\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*\}\s*(?=\S)", re.I
+)
 _ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)?\s*[:=]?\s*", re.I)
 _THOUSANDS_LATEX = re.compile(r"(\d)\s*(?:\{,\}|,\\!\s*|\\,(?=\d{3}))(?=\d{3})")
 _TRAILING = re.compile(r"(?:[\s.,;:]|\\\\|\\\.|\\)+$")
@@ -109,6 +112,7 @@ def clean(answer: str) -> Cleaned:
     """Turn an extracted answer into a string ready to parse, noting percent/degree/text marks."""
     s = basic(strip_delimiters(answer))
     s = re.sub(r"^\\boxed\s*\{(.*)\}$", r"\1", s).strip()
+    s = _ANSWER_BLOCK.sub("", s) or s  # `\text{The answer is } \text{No}`: the prefix block goes
     out = Cleaned(s)
     only = _TEXT_ONLY.match(s)
     if only:

@@ -21,6 +21,7 @@ _MATH = re.compile(
 _NUMBER = re.compile(
     r"(?<![\w.^_{:])[-−]?(?:\d+(?::\d+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?:\s*/\s*\d+)?(?:\s*%)?(?![\d^]|[.,]\d)"
 )
+_BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
 _BOLD_NUM = re.compile(r"\*\*([^*\n]{1,60})\*\*")
 _STATING = re.compile(
     r"(?:\b(?:is|are|was|were|be|equals?|(?:is\s+)?equal\s+to|becomes?|gives?|yields?|get|gets|got|obtain|"
@@ -65,10 +66,10 @@ class Statement:
 
 def _values(sentence: str) -> list[tuple[int, int, str]]:
     """Math segments and bare numbers (outside math) of a sentence, in order."""
-    found = [(m.start(), m.end(), _group(m)) for m in _MATH.finditer(sentence)]
-    masked = sentence
-    for a, b, _ in found:
-        masked = masked[:a] + " " * (b - a) + masked[b:]
+    found = [(m.start(), m.end(), m.group(1)) for m in _BOXED.finditer(sentence)]
+    masked = _masked(sentence, found)
+    found += [(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
+    masked = _masked(sentence, found)
     found += [(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
     found += [
         (m.start(), m.end(), m.group(1)) for m in _BOLD_NUM.finditer(masked) if not _NUMBER.search(m.group(1))
