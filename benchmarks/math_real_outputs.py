@@ -101,9 +101,8 @@ def main() -> None:
     server.should_exit = True
     ours = [r["verdict"] == "correct" for r in results]
     verdicts = Counter(r["verdict"] for r in results)
-    print(
-        f"{len(rows)} real outputs; veriward through HTTP in {ours_s:.1f} s ({args.workers} workers): {dict(verdicts)}"
-    )
+    print(f"{len(rows)} real outputs; veriward through HTTP in {ours_s:.1f} s ({args.workers} workers)")
+    print(f"veriward verdicts: {dict(verdicts)}")
     table("veriward", rows, ours)
     if not args.no_peer:
         t0 = time.monotonic()
@@ -115,8 +114,9 @@ def main() -> None:
         if g != r["final_answer_correct"] and shown < args.show:
             shown += 1
             ext = str(res.get("details", {}).get("extracted", ""))[:70]
-            print(f"  {r['id']:<18} label={r['final_answer_correct']!s:<5} {res['verdict']:<9} gold={r['reference'][:40]!r}"
-                  f" got={ext!r} ({res['reason'][:60]})")  # fmt: skip
+            label = r["final_answer_correct"]
+            print(f"  {r['id']:<18} label={label!s:<5} {res['verdict']:<9} gold={r['reference'][:40]!r}")
+            print(f"      got={ext!r} ({res['reason'][:80]})")
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ def main() -> None:
         req = Path(tmp) / "requests.jsonl"
         req.write_text(
             "".join(
-                json.dumps({"verifier": "math", "id": r["id"], "response": r["response"], "reference": r["reference"],
-                            "timeout_s": 60}) + "\n"
+                json.dumps({"verifier": "math", "id": r["id"], "response": r["response"],
+                            "reference": r["reference"], "timeout_s": 60}) + "\n"
                 for r in rows
             )
         )  # fmt: skip

@@ -53,8 +53,9 @@ def main() -> None:
     report("Math-Verify 0.9.0", audit(math_verify, name="math_verify"))
     report("reward-doctor robust_match", audit(robust_match, name="robust_match"))
     for o in ours.false_positives + ours.false_negatives:
+        case = o.case
         print(
-            f"  {o.failure_mode}: {o.case.id} reference={o.case.reference!r} completion={o.case.completion[:80]!r}"
+            f"  {o.failure_mode}: {case.id} reference={case.reference!r} completion={case.completion[:70]!r}"
         )
     client.close()
     server.should_exit = True

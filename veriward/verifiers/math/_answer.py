@@ -98,6 +98,9 @@ def build(extraction: Extraction) -> Answer:
     for p in parts:  # the same answer boxed twice is one answer
         unique.setdefault(normalize_text(p.text), p)
     parts = list(unique.values())
+    for p in parts:  # prose words (`the derivative`) are text, not a product of one-letter variables
+        if _WORDS.fullmatch(p.text) and re.search(r"[A-Za-z]{4,}", p.text):
+            p.is_text = True
     ans = Answer(
         parts,
         extraction.source,
@@ -171,6 +174,7 @@ def _is_inequality(v: Value) -> bool:
     return v.kind == "rel" and all(op in ("<", ">", "<=", ">=", "!=") for op in v.ops)
 
 
+_WORDS = re.compile(r"[A-Za-z]+(?:['\s-]+[A-Za-z]+)*")
 _TEXT_BLOCK = re.compile(r"\\(?:text|mbox|mathrm)\s*\{[^{}]*\}")
 
 

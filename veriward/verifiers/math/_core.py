@@ -89,6 +89,8 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if pred.value is None:
         return Outcome.invalid(f"could not read the answer: {pred.error}", **details)
     if gold.value is None:
+        if _words_of(gold.shown) == _words_of(pred.shown) and not gold.suspicious:
+            return _ok("same text", details)
         return _no(f"reference is not a formula ({gold.error}); compared as text", details)
     if not options.allow_unevaluated and _unevaluated(pred):
         return _no("the answer is not evaluated (allow_unevaluated is false)", details)
@@ -218,9 +220,14 @@ def _grade_text(gold: Answer, pred: Answer, details: dict[str, str]) -> Outcome:
         v = other.value
         if v is not None and v.scalar is not None and v.kind == "scalar" and not v.scalar.expr.free_symbols:
             return _no("a text answer is not a number", details)
-    if normalize_text(gold.shown) == normalize_text(pred.shown):
+    if _words_of(gold.shown) == _words_of(pred.shown):
         return _ok("same text", details)
     return _no("different text", details)
+
+
+def _words_of(text: str) -> str:
+    """A text answer without a leading article: `the derivative` = `derivative`."""
+    return normalize_text(re.sub(r"^\s*(?:the|an?)\s+(?=[A-Za-z]{2})", "", text, flags=re.I))
 
 
 def _unevaluated(pred: Answer) -> bool:

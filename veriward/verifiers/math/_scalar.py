@@ -27,6 +27,7 @@ _THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d{1,3}(?: \d{3
 _COMMA_DECIMAL = re.compile(r"[-+]?(?:0,\d+|\d+,\d{2})")
 _FRAC = re.compile(r"([-+]?)\s*(?:\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}|(\d+)\s*/\s*(\d+))")
 _SCI = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(?:[eE]\s*([-+]?\d+)|\\times\s*10\s*\^\s*\{?\s*([-+]?\d+)\s*\}?)")
+_MIXED = re.compile(r"([-+]?)(\d+)\s+(\d+)\s*/\s*(\d+)")  # `1 1/2`: a mixed number
 _BASE = re.compile(r"([0-9A-Za-z]+)_\{?(\d{1,2})\}?")
 
 
@@ -63,6 +64,10 @@ def _fast_number(s: str) -> Scalar | None:
             return Scalar(sympy.zoo)
         value = sympy.Rational(int(num), int(den))
         return Scalar(-value if m.group(1) == "-" else value)
+    m = _MIXED.fullmatch(s)
+    if m and int(m.group(4)) and int(m.group(3)) < int(m.group(4)):
+        mixed = sympy.Integer(int(m.group(2))) + sympy.Rational(int(m.group(3)), int(m.group(4)))
+        return Scalar(-mixed if m.group(1) == "-" else mixed)
     m = _SCI.fullmatch(t)
     if m and abs(int(m.group(2) or m.group(3))) <= 400:
         mant = Fraction(m.group(1))
