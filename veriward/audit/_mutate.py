@@ -69,6 +69,11 @@ class _Anchor:
     percent_reference: bool = False
     reference: str = ""
 
+    @property
+    def several(self) -> bool:
+        """The answer has several parts (a list key or reference)."""
+        return any(c in self.key or c in self.reference for c in ",;") or " and " in self.reference
+
 
 def _box_content(text: str, start: int) -> tuple[str, int]:
     depth, i = 0, start
@@ -98,6 +103,8 @@ def anchor(pair: Pair) -> _Anchor | None:
             group.insert(0, prev)
         key = ", ".join(g[1].strip() for g in group)
         cut = group[0][0]
+        if any(b[1].strip() not in key for b in boxes[: len(boxes) - len(group)] if b[0] > cut - 1500):
+            return None  # other boxed values just before: the answer may be spread over several boxes
     elif isinstance(pair.reference, str | int | float):
         key, cut = str(pair.reference).strip().strip("$"), len(text.rstrip())
     else:
@@ -201,7 +208,9 @@ def _bound(a: _Anchor, r: random.Random) -> str:
     )
 
 
-def _hedge(a: _Anchor, r: random.Random) -> str:
+def _hedge(a: _Anchor, r: random.Random) -> str | None:
+    if a.several:
+        return None  # "x = 1 or x = 2" states a solution set
     k, n = a.key, _neighbour(a, r)
     return a.body + _pick(
         r,
@@ -220,7 +229,7 @@ def _hedge(a: _Anchor, r: random.Random) -> str:
 
 
 def _candidates(a: _Anchor, r: random.Random) -> str | None:
-    if "," in a.key or ";" in a.key:
+    if a.several:
         return None  # a list key: listing is how the answer is stated
     k, n, m = a.key, _neighbour(a, r), _neighbour(a, r)
     return a.body + _pick(
@@ -287,7 +296,9 @@ def _refuse(a: _Anchor, r: random.Random) -> str:
     )
 
 
-def _conflict(a: _Anchor, r: random.Random) -> str:
+def _conflict(a: _Anchor, r: random.Random) -> str | None:
+    if a.several:
+        return None  # separate boxes may be the parts of the answer
     k, n = a.key, _neighbour(a, r)
     return a.body + _pick(
         r,

@@ -130,7 +130,7 @@ _VERBS = _words(
     "is are was were be been being equals equal get gets got obtain obtains gives give yields "
     "has have had makes becomes remains = : isn't aren't wasn't weren't"
 )
-_AUX = _words("can could may might must will would shall should does do did")
+_AUX = _words("can could may might must will would shall should does do did have has had be")
 
 
 def _predicate(clause: list[str]) -> tuple[list[str], list[str]]:
@@ -186,6 +186,8 @@ def _sentence_bounds(before: str, after: str) -> tuple[str, str]:
     """The part of the value's sentence before it and after it."""
     cuts = list(_SENTENCE.finditer(before))
     head = before[cuts[-1].end() :] if cuts else before
+    if re.search(r"[.!?]\s*$", head):
+        head = ""  # the value opens a new sentence
     m = _SENTENCE.search(after)
     tail = after[: m.start()] if m else after
     return head[-_CONTEXT_CHARS:], tail[:_CONTEXT_CHARS]
@@ -205,7 +207,7 @@ def classify(before: str, after: str) -> Claim:
         return Claim("hedged", why="alternatives offered ('or' before the value)")
     subject, predicate = _predicate(clause)
     count, neg_word = _polarity(predicate)
-    bound = _bound(predicate)
+    bound = _bound(clause)
     if bound is not None:
         return Claim("bounded", bound, why=f"a bound ({bound}) before the value")
     if count % 2 == 1:

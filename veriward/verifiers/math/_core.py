@@ -103,6 +103,8 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
         same = values_equal(gold.value, scaled, marks if scaled is pred.value else Marks())
     except Undecidable as exc:
         return _no(f"not equal: {exc}", details)
+    except _SYMPY_FAILURES as exc:  # sympy refusing a comparison the answer asked for: not equal
+        return _no(f"not equal: the values could not be compared ({type(exc).__name__})", details)
     finally:
         _numeric.MIN_SIG.reset(token)
     if same:
@@ -110,6 +112,15 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     return _no("not equivalent to the reference", details)
 
 
+# What sympy raises on answers it cannot relate (`1/2 <= x <= 5` inside an inequality): never `error`.
+_SYMPY_FAILURES = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    NotImplementedError,
+    ZeroDivisionError,
+    RecursionError,
+)
 _COMMA_PAIR = re.compile(r"\s*-?\d+,\d{2}\s*")
 
 
@@ -122,7 +133,7 @@ def _one_value(ans: Answer) -> Answer:
     try:
         key = normalize_text(first.text)
         same = all(normalize_text(x.text) == key or values_equal(first, x) for x in v.items[1:])
-    except (Undecidable, RecursionError):
+    except (Undecidable, *_SYMPY_FAILURES):
         return ans
     if same:
         ans.value = first

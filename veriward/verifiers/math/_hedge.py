@@ -54,7 +54,7 @@ def _differ(others: list[str], pred: Answer) -> bool:
         try:
             if not values_equal(parse_answer(clean(text).text), pred.value):
                 return True
-        except (Unparsable, Undecidable, RecursionError):
+        except (Unparsable, Undecidable, RecursionError, TypeError, ValueError, AttributeError):
             return True
     return False
 
@@ -65,7 +65,7 @@ def _tautology(v: Value | None) -> bool:
         return False
     try:
         return bool(to_sympy_set(v) == sympy.S.Reals)
-    except Undecidable:
+    except (Undecidable, TypeError, ValueError, AttributeError, NotImplementedError):
         return False
 
 
