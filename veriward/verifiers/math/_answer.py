@@ -145,9 +145,10 @@ def build(extraction: Extraction) -> Answer:
 
 # Prose words (or a bare relation sign) before the value inside an answer: `\\text{at least } 5`, `\\ge 5`.
 _PART_PREFIX = re.compile(
-    r"^(?:\s|\\text\{[^{}]*\}|\\(?:neq?|geq?|leq?|gt|lt|not)(?![a-zA-Z])|[A-Za-z']{2,}(?=[\s,~])|[<>≤≥≠,]|\*\*)+"
-)
-_PART_SUFFIX = re.compile(r"(?:\s|\\text\{[^{}]*\}|[A-Za-z']{2,}|[,.])+$")
+    r"^(?:\s++|\\text\{[^{}]*+\}|\\(?:neq?|geq?|leq?|gt|lt|not)(?![a-zA-Z])|[A-Za-z']{2,}+(?=[\s,~])|[<>≤≥≠,]|\*\*)++"
+)  # possessive: no backtracking on long runs of words
+_PART_SUFFIX = re.compile(r"(?:\s++|\\text\{[^{}]*+\}|[A-Za-z']{2,}+|[,.])++$")
+_PART_CONTEXT = 300
 
 
 def _claim_of(extraction: Extraction) -> Claim:
@@ -158,12 +159,14 @@ def _claim_of(extraction: Extraction) -> Claim:
             return claim
     for part in extraction.parts:
         part = part[:MAX_ANSWER_CHARS]
-        head = _PART_PREFIX.match(part)
-        tail = _PART_SUFFIX.search(part)
-        if (head and head.end() < len(part)) or (tail and tail.start() > 0):
+        head = _PART_PREFIX.match(part[:_PART_CONTEXT])
+        tail = _PART_SUFFIX.search(part[-_PART_CONTEXT:])
+        offset = max(0, len(part) - _PART_CONTEXT)
+        tail_start = tail.start() + offset if tail else 0
+        if (head and head.end() < len(part)) or (tail and tail_start > 0):
             unwrap = re.compile(r"\\text\{([^{}]*)\}")
             before = unwrap.sub(r" \1 ", head.group(0)) if head and head.end() < len(part) else ""
-            after = unwrap.sub(r" \1 ", tail.group(0)) if tail and tail.start() > 0 else ""
+            after = unwrap.sub(r" \1 ", tail.group(0)) if tail and tail_start > 0 else ""
             claim = classify(before, after)
             if not claim.asserted and claim.modality != "instruction":
                 return claim

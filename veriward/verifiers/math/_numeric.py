@@ -22,6 +22,7 @@ MAX_EXACT_FACTORIAL = 5_000
 MAX_NODES = 2_000
 MIN_SIG = contextvars.ContextVar("min_sig_digits", default=6)
 _PREC = 40  # decimal digits for numeric checks
+_MAX_TERMS = 5000
 _POINTS = 4
 
 
@@ -87,7 +88,24 @@ def exact_value(e: sympy.Basic) -> sympy.Basic:
     _nodes(e)
     if is_huge(e):
         raise Undecidable("value too large to evaluate exactly")
+    if e.has(sympy.Sum, sympy.Product):
+        e = e.replace(lambda x: isinstance(x, sympy.Sum | sympy.Product), _spell_out)
     return e.doit()
+
+
+def _spell_out(node: sympy.Basic) -> sympy.Basic:
+    """A sum or product with integer limits written out term by term (sympy's symbolic summation can run
+    for minutes on `\\sum_{k=2}^{2000} \\binom{2001-k}{1000}`); too many terms cannot be compared."""
+    if len(node.limits) != 1:
+        raise Undecidable("nested sums are not compared")
+    var, lo, hi = node.limits[0]
+    if not (lo.is_Integer and hi.is_Integer):
+        return node
+    count = int(hi) - int(lo) + 1
+    if count > _MAX_TERMS:
+        raise Undecidable(f"a sum of {count} terms is too long to compare")
+    terms = [node.function.xreplace({var: sympy.Integer(i)}) for i in range(int(lo), int(hi) + 1)]
+    return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
 
 
 def numbers_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
