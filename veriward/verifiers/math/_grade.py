@@ -27,8 +27,14 @@ class Marks:
 
 def values_equal(g: Value, p: Value, marks: Marks = Marks()) -> bool:
     """Equivalence of two answers; `Undecidable` propagates when a comparison cannot be decided."""
-    if g.kind == "rel" and len(g.items) > 2 and all(op == "=" for op in g.ops):
-        g = g.items[-1]  # a reference chain `1 = \\zzz = x = 0`: its last value
+    if (
+        g.kind == "rel"
+        and all(op == "=" for op in g.ops)
+        and (len(g.items) > 2 or all(map(_closed, g.items)))
+    ):
+        g = g.items[
+            -1
+        ]  # a reference chain `1 = \\zzz = x = 0`, or `(\\sqrt2-1)(\\sqrt3+\\sqrt2) = 2-...`: its value
     if g.kind == "rel" and p.kind == "rel":
         return _relations_equal(g, p, marks)
     if g.kind == "rel":

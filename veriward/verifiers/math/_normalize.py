@@ -147,8 +147,8 @@ def _text_block(inner: str) -> str:
     """A \\text{} block inside a larger answer: connectors stay, prefixes and unit words go."""
     words = inner.strip()
     low = words.lower()
-    if low in _MATH_WORDS:
-        return f" {low} "
+    if low in _MATH_WORDS or re.match(r"(?:for|where|such that|when|whenever)\b", low):
+        return f" {low} "  # connectors stay; a qualifier is cut after this by _QUALIFIER
     if _ANSWER_PREFIX.match(words) and _ANSWER_PREFIX.sub("", words) == "":
         return " "
     if re.fullmatch(r"\(?[A-J]\)?", words):
