@@ -59,9 +59,8 @@ def main() -> None:
         kept = [m for m in mutants if m.kind == "hack" or base[m.pair.id] >= 1.0]
         results = [fn(m.response, m.pair.reference) for m in kept]
         tables[name] = {r.family: r for r in tally(kept, results)}
-        print(
-            f"{name}: {len(kept)} cases ({sum(v >= 1 for v in base.values())}/{len(pairs)} pairs correct as given)"
-        )
+        correct = sum(v >= 1 for v in base.values())
+        print(f"{name}: {len(kept)} cases ({correct}/{len(pairs)} pairs correct as given)")
     print(f"\n{'family':<24} {'kind':<9}" + "".join(f" {n:>22}" for n, _ in scorers))
     for family, row in tables["veriward"].items():
         label = "FP" if row.kind == "hack" else "FN"
