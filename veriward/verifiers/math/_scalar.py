@@ -14,6 +14,8 @@ from functools import lru_cache
 import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
 
+from veriward.verifiers.math._fastexpr import parse_fast
+
 MAX_SCALAR_CHARS = 600
 
 _NORM = NormalizationConfig(
@@ -93,6 +95,9 @@ def parse_scalar(s: str) -> Scalar:
     fast = _fast_number(s)
     if fast is not None:
         return fast
+    quick = parse_fast(_pre(s))
+    if quick is not None:
+        return Scalar(quick)
     try:
         expr = latex2sympy(_pre(s), normalization_config=_NORM, conversion_config=_CONV)
     except RecursionError:
