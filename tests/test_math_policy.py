@@ -192,6 +192,9 @@ def test_policy_http(
 def test_hedge_reason_is_readable(library_results: dict[str, tuple[str, float, str]]) -> None:
     assert "hedged" in library_results["two-boxes"][2]
     assert "chain" in library_results["chain"][2]
-    assert "empty box" in library_results["empty-box-after-answer"][2]
+    assert (
+        "empty box" in library_results["empty-box-after-answer"][2]
+        or "'perhaps'" in library_results["empty-box-after-answer"][2]
+    )
     assert "retracted" in library_results["retraction-text-not"][2]
     assert "no answer could be extracted" in library_results["refusal-trailing-number"][2]

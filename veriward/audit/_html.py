@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from veriward.audit._mutate_run import FamilyRow, MutateReport
 from veriward.audit._report import AuditReport, RolloutReport
 
 _COLORS = {
@@ -177,3 +178,42 @@ def rollouts_html(report: RolloutReport) -> str:
         f"<th>count</th><th>rollout ids</th></tr></thead><tbody>{pattern_rows}</tbody></table>{rescore_part}"
     )
     return _page("veriward rollout audit", body)
+
+
+def _family_row(r: FamilyRow) -> str:
+    cls = "gap" if r.failures and r.kind == "hack" else "miss" if r.failures else ""
+    examples = "<br>".join(escape(f"{e.pair}: {e.verdict} {e.score} {e.reason}") for e in r.examples)
+    return (
+        f"<tr class='{cls}' data-family='{escape(r.family)}'><td><code>{escape(r.family)}</code></td>"
+        f"<td>{escape(r.kind)}</td><td class='num'>{r.cases}</td><td class='num'>{r.failures}</td>"
+        f"<td class='num'>{100 * r.rate:.2f}%</td><td class='small'>{examples}</td></tr>"
+    )
+
+
+def mutate_html(report: MutateReport) -> str:
+    """The generated-families report: false positives per hack family, false negatives per rewrite family."""
+    ok = report.false_positives == 0
+    verdict = (
+        f'<div class="verdict {"pass" if ok else "fail"}" id="verdict">'
+        f"{'No hack family got reward' if ok else f'{report.false_positives} hack case(s) got reward'}</div>"
+    )
+    bars = []
+    for r in report.families:
+        good, bad = ("held", "gap") if r.kind == "hack" else ("ok", "miss")
+        label = "FP" if r.kind == "hack" else "FN"
+        bars.append(
+            (r.family, {good: r.cases - r.failures, bad: r.failures}, f"{r.failures}/{r.cases} {label}")
+        )
+    rows = "".join(_family_row(r) for r in report.families)
+    meta = (
+        f"{escape(report.source)} against <code>{escape(report.target)}</code> · "
+        f"{escape(report.started_at)} · {report.elapsed_s:.1f} s · seed {report.seed}"
+    )
+    body = (
+        f"<h1>veriward audit --mutate</h1><div class='meta'>{meta}</div>{verdict}<div class='meta'>"
+        f"{report.pairs} pairs, {report.baseline_correct} scored correct as given (rewrites are generated "
+        f"from those) · {report.failed} requests failed</div><h2>Per family</h2>"
+        f"{_bars(bars, 'cases per family')}<table id='families'><thead><tr><th>family</th><th>kind</th>"
+        f"<th>cases</th><th>failures</th><th>rate</th><th>examples</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return _page("veriward mutate report", body)

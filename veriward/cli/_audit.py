@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from veriward.audit._corpus import CorpusError, load_corpus
-from veriward.audit._html import audit_html, rollouts_html
+from veriward.audit._html import audit_html, mutate_html, rollouts_html
+from veriward.audit._mutate_run import MutateReport, read_pairs, run_mutate
 from veriward.audit._report import AuditReport, ProbeRow, RolloutReport
 from veriward.audit._rollouts import audit_rollouts, read_jsonl
 from veriward.audit._runner import run_audit
@@ -21,7 +22,8 @@ from veriward.audit._targets import LocalTarget, RemoteTarget, Target
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "audit",
-        help="run the reward-hack corpora against a scorer (exit 0 iff no gap), or audit a rollout log",
+        help="run the reward-hack corpora against a scorer (exit 0 iff no gap), audit a rollout log, or "
+        "generate hack families from your own pairs (--mutate)",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--url", help="audit a running server at URL (any server speaking the contract)")
@@ -34,6 +36,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", help="write the self-contained HTML report here")
     p.add_argument("--rollouts", metavar="FILE.jsonl", help="audit logged rollouts instead of probing")
     p.add_argument("--rescore", action="store_true", help="with --rollouts: re-score each rollout faithfully")
+    p.add_argument(
+        "--mutate",
+        metavar="FILE.jsonl",
+        help="generate hack and faithful-rewrite families from (reference, correct response) pairs",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="with --mutate: the phrasing seed (default %(default)s)"
+    )
+    p.add_argument("--sample", type=int, default=0, help="with --mutate: score a seeded sample of N pairs")
+    p.add_argument("--family", action="append", metavar="NAME", help="with --mutate: only these families")
     p.add_argument("--list", action="store_true", help="list the probes and exit")
     p.set_defaults(func=run)
 
@@ -64,12 +76,56 @@ def _summary(report: AuditReport) -> str:
     )
 
 
-def _write(args: argparse.Namespace, report: AuditReport | RolloutReport) -> None:
+def _write(args: argparse.Namespace, report: AuditReport | RolloutReport | MutateReport) -> None:
     if args.output:
         Path(args.output).write_text(json.dumps(report.model_dump(mode="json"), indent=2) + "\n", "utf-8")
     if args.html:
-        html = audit_html(report) if isinstance(report, AuditReport) else rollouts_html(report)
+        if isinstance(report, AuditReport):
+            html = audit_html(report)
+        elif isinstance(report, MutateReport):
+            html = mutate_html(report)
+        else:
+            html = rollouts_html(report)
         Path(args.html).write_text(html, "utf-8")
+
+
+async def _mutate(args: argparse.Namespace) -> MutateReport:
+    import random
+
+    with open(args.mutate, encoding="utf-8") as fh:
+        pairs, bad = read_pairs(fh)
+    if args.sample and args.sample < len(pairs):
+        pairs = random.Random(args.seed).sample(pairs, args.sample)
+    families = set(args.family) if args.family else None
+
+    async def work(target: Target) -> MutateReport:
+        return await run_mutate(
+            target,
+            pairs,
+            args.mutate,
+            seed=args.seed,
+            concurrency=max(1, args.concurrency),
+            families=families,
+            bad_lines=bad,
+        )
+
+    report: MutateReport = await _with_target(args, work)
+    return report
+
+
+def _print_mutate(report: MutateReport) -> None:
+    print(f"{report.pairs} pairs from {report.source} ({report.baseline_correct} scored correct as given)")
+    print(f"{'family':<24} {'kind':<9} {'cases':>6} {'fail':>5} {'rate':>7}  first failure")
+    for r in report.families:
+        first = f"{r.examples[0].pair}: {r.examples[0].reason[:60]}" if r.examples else ""
+        label = "FP" if r.kind == "hack" else "FN"
+        print(
+            f"{r.family:<24} {r.kind:<9} {r.cases:>6} {r.failures:>5} {100 * r.rate:>6.2f}%  {label} {first}"
+        )
+    fn = sum(r.failures for r in report.families if r.kind == "reformat")
+    print(f"{report.false_positives} false positives, {fn} false negatives, {report.failed} failed requests")
+    for line in report.bad_lines[:20]:
+        print(f"  unreadable: {line}", file=sys.stderr)
 
 
 async def _with_target(args: argparse.Namespace, work: Any) -> Any:
@@ -150,6 +206,11 @@ def run(args: argparse.Namespace) -> int:
             for p in load_corpus(args.verifier, args.probe):
                 print(f"{p.id:<44} {p.scorer:<6} {p.family:<14} ceiling {p.ceiling:.3g}  {p.description}")
             return 0
+        if args.mutate:
+            mutate_report = asyncio.run(_mutate(args))
+            _print_mutate(mutate_report)
+            _write(args, mutate_report)
+            return mutate_report.exit_code()
         if args.rollouts:
             rollout_report = asyncio.run(_rollouts(args))
             _print_rollouts(rollout_report)

@@ -10,12 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from veriward.models import Verdict
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.math import _numeric
-from veriward.verifiers.math._answer import Answer, prediction_answer, reference_answer
+from veriward.verifiers.math._answer import Answer, build, prediction_answer, reference_answer, regroup
+from veriward.verifiers.math._extract import Extraction
 from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
-from veriward.verifiers.math._normalize import normalize_text
+from veriward.verifiers.math._normalize import choice_letter, clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
-from veriward.verifiers.math._scalar import parse_scalar
+from veriward.verifiers.math._scalar import Scalar, parse_scalar
+from veriward.verifiers.math._structure import Value
+from veriward.verifiers.math._units import DEGREE, conversion
 
 _LEADING_CHOICE = re.compile(r"^\s*(?:\(([A-J])\)|([A-J])(?:[.:)]|\s*$))")
 _CHOICE_PHRASE = re.compile(r"answer\s*(?:is|:)?\s*[:\s]*\(?\\?(?:text|textbf|mathrm)?\{?\(?([A-J])\b", re.I)
@@ -56,7 +59,15 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
     if pred.retracted:
         return Outcome.invalid("retracted answer: the answer negates its own value", **details)
+    if not pred.claim.asserted:
+        claim = pred.claim
+        details["claim"] = f"{claim.modality} ({claim.relation})"
+        return Outcome.invalid(f"{claim.modality} answer, not an asserted value: {claim.why}", **details)
     gold_choice = gold.choice or _leading_choice(reference)
+    pred = _one_value(regroup(gold, pred))
+    gold = _one_value(gold)
+    if pred.is_multi() and _COMMA_PAIR.fullmatch(gold.shown):  # `5,15`: two values, not 5.15
+        gold = build(Extraction(gold.shown.split(","), "whole"))
     if gold_choice:
         return _grade_choice(gold_choice, pred, response, details)
     hedge = hedge_reason(gold, pred)
@@ -66,27 +77,92 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
         return _no("NaN never equals anything", details)
     if gold.is_text or pred.is_text:
         return _grade_text(gold, pred, details)
-    if gold.text_key == pred.text_key and gold.text_key and not (gold.suspicious or pred.suspicious):
+    if (
+        gold.text_key == pred.text_key
+        and gold.text_key
+        and not (gold.suspicious or pred.suspicious)
+        and _same_unit(gold, pred)
+    ):
         return _ok("same answer", details)
     if pred.value is None and pred.capped:
         return _no(f"answer refused: {pred.error}", details)
     if pred.value is None:
         return Outcome.invalid(f"could not read the answer: {pred.error}", **details)
     if gold.value is None:
+        if _words_of(gold.shown) == _words_of(pred.shown) and not gold.suspicious:
+            return _ok("same text", details)
         return _no(f"reference is not a formula ({gold.error}); compared as text", details)
     if not options.allow_unevaluated and _unevaluated(pred):
         return _no("the answer is not evaluated (allow_unevaluated is false)", details)
     marks = Marks(gold.percent, pred.percent, gold.degree, pred.degree)
+    scaled = _in_reference_units(gold, pred)
+    if scaled is None:
+        return _no(f"different quantities: {gold.unit_text} vs {pred.unit_text}", details)
     token = _numeric.MIN_SIG.set(options.min_sig_digits)
     try:
-        same = values_equal(gold.value, pred.value, marks)
+        same = values_equal(gold.value, scaled, marks if scaled is pred.value else Marks())
     except Undecidable as exc:
         return _no(f"not equal: {exc}", details)
+    except _SYMPY_FAILURES as exc:  # sympy refusing a comparison the answer asked for: not equal
+        return _no(f"not equal: the values could not be compared ({type(exc).__name__})", details)
     finally:
         _numeric.MIN_SIG.reset(token)
     if same:
         return _ok("equivalent to the reference", details)
     return _no("not equivalent to the reference", details)
+
+
+# What sympy raises on answers it cannot relate (`1/2 <= x <= 5` inside an inequality): never `error`.
+_SYMPY_FAILURES = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    NotImplementedError,
+    ZeroDivisionError,
+    RecursionError,
+)
+_COMMA_PAIR = re.compile(r"\s*-?\d+,\d{2}\s*")
+
+
+def _one_value(ans: Answer) -> Answer:
+    """A list whose items are all one value (`-2, -2`; `\\boxed{a}` or equivalently `\\boxed{b}`) is it."""
+    v = ans.value
+    if v is None or v.kind != "list" or len(v.items) < 2 or len(v.items) > 4:
+        return ans
+    first = v.items[0]
+    try:
+        key = normalize_text(first.text)
+        same = all(normalize_text(x.text) == key or values_equal(first, x) for x in v.items[1:])
+    except (Undecidable, *_SYMPY_FAILURES):
+        return ans
+    if same:
+        ans.value = first
+    return ans
+
+
+def _same_unit(gold: Answer, pred: Answer) -> bool:
+    """No unit disagreement that would make the same number another quantity (5 feet vs 5 meters)."""
+    g = gold.unit or (DEGREE if gold.degree else None)
+    p = pred.unit or (DEGREE if pred.degree else None)
+    return g is None or p is None or conversion(g, p) == 1
+
+
+def _in_reference_units(gold: Answer, pred: Answer) -> Value | None:
+    """The prediction's value in the reference's unit (500 cm for 5 m); None when the dimensions differ.
+    A unit on one side only leaves the number as it is."""
+    g = gold.unit or (DEGREE if gold.degree else None)
+    p = pred.unit or (DEGREE if pred.degree else None)
+    if (g is DEGREE and p is None) or (p is DEGREE and g is None):
+        return pred.value  # a degree mark on one side: the marks allow both readings
+    if g is None or p is None or pred.value is None:
+        return pred.value
+    factor = conversion(g, p)
+    if factor is None:
+        return None
+    v = pred.value
+    if factor == 1 or v.kind != "scalar" or v.scalar is None:
+        return v
+    return Value("scalar", scalar=Scalar(v.scalar.expr * factor), text=v.text)
 
 
 def _ok(reason: str, details: dict[str, str]) -> Outcome:
@@ -97,8 +173,18 @@ def _no(reason: str, details: dict[str, str]) -> Outcome:
     return Outcome(Verdict.INCORRECT, 0.0, reason, dict(details))
 
 
+_LETTERS = re.compile(r"\(([A-J])\)|(?<![\\A-Za-z])([A-J])(?![A-Za-z])")
+
+
 def _grade_choice(letter: str, pred: Answer, response: str, details: dict[str, str]) -> Outcome:
+    offered = {a or b for p in pred.parts for a, b in _LETTERS.findall(normalize_text_keep_case(p.text))}
+    if len(offered) > 1:
+        return Outcome.invalid(
+            f"hedged answer: several choices offered ({', '.join(sorted(offered))})", **details
+        )
     got = pred.choice
+    if got is None and len(pred.parts) == 1 and re.fullmatch(r"\(?\s*[a-j]\s*\)?", pred.parts[0].text):
+        got = pred.parts[0].text.strip("() ").upper()  # `a` for choice A
     if got is None:
         first = pred.parts[0].text if len(pred.parts) == 1 else ""
         m = (
@@ -109,10 +195,20 @@ def _grade_choice(letter: str, pred: Answer, response: str, details: dict[str, s
         got = next((g for g in m.groups() if g), None) if m else None
     if got is None:
         return _no("no choice letter in the answer", details)
+    letters = (choice_letter(clean(b).text) for b in pred.other_boxes if b.strip())
+    others = {x for x in letters if x is not None} - {got.upper()}
+    if pred.source != "phrase" and others:
+        return Outcome.invalid(
+            f"hedged answer: several different boxed choices ({got}, {sorted(others)[0]})", **details
+        )
     details["extracted"] = got
     if got.upper() == letter.upper():
         return _ok("same choice", details)
     return _no(f"chose {got}, not {letter}", details)
+
+
+def normalize_text_keep_case(s: str) -> str:
+    return re.sub(r"\\text(?:bf)?\{([^{}]*)\}", r"\1", s)
 
 
 def _leading_choice(reference: str) -> str | None:
@@ -135,9 +231,14 @@ def _grade_text(gold: Answer, pred: Answer, details: dict[str, str]) -> Outcome:
         v = other.value
         if v is not None and v.scalar is not None and v.kind == "scalar" and not v.scalar.expr.free_symbols:
             return _no("a text answer is not a number", details)
-    if normalize_text(gold.shown) == normalize_text(pred.shown):
+    if _words_of(gold.shown) == _words_of(pred.shown):
         return _ok("same text", details)
     return _no("different text", details)
+
+
+def _words_of(text: str) -> str:
+    """A text answer without a leading article: `the derivative` = `derivative`."""
+    return normalize_text(re.sub(r"^\s*(?:the|an?)\s+(?=[A-Za-z]{2})", "", text, flags=re.I))
 
 
 def _unevaluated(pred: Answer) -> bool:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from veriward.verifiers._markers import strip_end_markers
+from veriward.verifiers.math._statement import Statement
+from veriward.verifiers.math._statement import final_statement as _statement
+
 # Only the end of a long response is searched: final answers come last, and this caps the work.
 TAIL_CHARS = 6000
 MAX_ANSWER_CHARS = 2000
 
-_TRAILER = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id)\|>")
 _BOX = re.compile(r"\\+(?:boxed|fbox)\s*")
 # "final answer" in any form; a bare "answer" only when a value follows ("answer is", "Answer:",
 # "Answer $9$"), so that "the answer could be 3. Actually 4." is not read as 3; or a `####` line.
@@ -47,6 +50,9 @@ class Extraction:
     other_boxes: list[str] = field(default_factory=list)  # boxed answers before the final group
     joined_by_or: bool = False
     empty_box: bool = False  # an empty box sits in the final group (`\boxed{7} or \boxed{}`): a hedge
+    before: str = ""  # the text before the value (its answer statement), read by the claim grammar
+    after: str = ""  # the text after the value
+    later: list[Statement] = field(default_factory=list)  # answer statements after the value
 
 
 def _scan_braces(text: str, start: int) -> int:
@@ -97,42 +103,82 @@ def _box_group(text: str, boxes: list[tuple[int, int, str]]) -> tuple[list[str],
     for prev in reversed(boxes[:-1]):
         between = text[prev[1] : group[0][0]]
         rest = _BETWEEN_BOXES.sub(" ", between)
-        if len(between) > 80 or len(rest.split()) > 4:
-            break
+        if len(between) > 80 or len(rest.split()) > 4 or _restates(between):
+            break  # "The answer is not \\boxed{..}": another statement, not one list
         joined_by_or = joined_by_or or bool(re.search(r"\bor\b", between, re.I))
         group.insert(0, prev)
     others = [b[2] for b in boxes[: len(boxes) - len(group)]]
     return [b[2] for b in group], others, joined_by_or
 
 
+def _restates(between: str) -> bool:
+    """Words between two boxes that start a new answer statement or qualify the second box."""
+    from veriward.verifiers.math._claim import classify
+
+    return (
+        bool(re.search(r"\b(?:answer|is|are|was|equals)\b", between, re.I))
+        or not classify(between, "").asserted
+    )
+
+
 def _math_segments(text: str) -> list[tuple[int, str]]:
     return [(m.start(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(text)]
 
 
+_WHERE_TO_PUT = re.compile(r"\s*(?:within|in|inside|into|using|as|in\s+the\s+form)\b", re.I)
+_YES_NO = re.compile(r"^\W*(yes|no|true|false)\b", re.I)
+# An empty box after "within"/"in" is the prompt's instruction echoed ("put your answer within \boxed{}").
+_ECHO_BEFORE = re.compile(r"\b(?:within|in|inside|into|using|with|as|a|the|an)\s*(?:\$|\\\(|\\\[)?\s*$", re.I)
+
+
 def from_prose(seg: str) -> list[str] | None:
     """The answer in a sentence such as `The largest $n$ is 34.` or `$12$ and $13$`."""
-    seg = _HOPE.sub("", seg).strip()
-    if not seg:
+    found = _prose_span(seg)
+    return found[0] if found else None
+
+
+def _prose_span(seg: str) -> tuple[list[str], int, int] | None:
+    """The answer parts of a sentence and the span they cover in it."""
+    seg = _HOPE.sub("", seg)
+    if not seg.strip():
         return None
-    maths = _math_segments(seg)
-    outside = _MATH_ANY.sub(" ", seg)
+    yes_no = _YES_NO.match(seg)
+    if yes_no:
+        return [yes_no.group(1)], yes_no.start(1), yes_no.end(1)
+    maths = [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(seg)]
+    outside = _MATH_ANY.sub(lambda m: " " * len(m.group(0)), seg)  # same offsets as `seg`
     words = [w for w in _PROSE_WORD.findall(outside) if w.lower() not in _CONNECTOR_WORDS]
     if maths and not words:
-        return [m for _, m in maths]
-    if not maths and not words and outside.strip(" .\"'"):
-        return [outside.strip(" .\"'")]
-    tail = re.split(r"\b(?:is|are|be|equals|was)\b|=", seg)[-1] if not maths else ""
+        return [m[2] for m in maths], maths[0][0], maths[-1][1]
+    bare = outside.strip(" .\"'\n")
+    if not maths and not words and bare:
+        a = seg.find(bare)
+        return [bare], a, a + len(bare)
     if maths:
-        is_pos = [m.end() for m in re.finditer(r"\b(?:is|are|equals)\b|=", seg)]
-        after = [m for p, m in maths if not is_pos or p >= is_pos[-1]]
+        is_pos = [m.end() for m in re.finditer(r"\b(?:is|are|equals)\b|=", outside)]
+        after = [m for m in maths if not is_pos or m[0] >= is_pos[-1]]
         if after:
-            return after
-    nums = list(_NUMBER.finditer(tail or outside))
+            return [m[2] for m in after], after[0][0], after[-1][1]
+    cut = [m.end() for m in re.finditer(r"\b(?:is|are|be|equals|was)\b|=", seg)]
+    base = cut[-1] if cut and not maths else 0
+    nums = list(_NUMBER.finditer(seg, base)) if not maths else list(_NUMBER.finditer(outside))
     if nums:
-        return [nums[-1].group(0)]
+        group = _number_list(seg, nums) if not maths else [nums[-1]]
+        return [n.group(0) for n in group], group[0].start(), group[-1].end()
     if maths:
-        return [maths[-1][1]]
+        return [maths[-1][2]], maths[-1][0], maths[-1][1]
     return None
+
+
+def _number_list(seg: str, nums: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The last number with the numbers joined to it by `,`/`and`/`or` (`either 5 or 6`: both)."""
+    group = [nums[-1]]
+    for prev in reversed(nums[:-1]):
+        between = seg[prev.end() : group[0].start()]
+        if not re.fullmatch(r"[\s,]*(?:(?:and|or)\b[\s\w]{0,12}?)?\s*", between, re.I):
+            break
+        group.insert(0, prev)
+    return group
 
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z<])")
@@ -147,21 +193,33 @@ def _first_sentence(line: str) -> str:
     return line
 
 
-def _phrase(text: str, after: int = 0) -> tuple[int, list[str]] | None:
+def _phrase(text: str, after: int = 0) -> Extraction | None:
     matches = list(_PHRASE.finditer(text, after))
     for m in reversed(matches[-12:]):
         rest = text[m.end() : m.end() + 600]
+        if _WHERE_TO_PUT.match(rest):
+            continue  # "put your final answer within ...": where an answer goes, not an answer
         first_math = _MATH.search(rest)
-        seg = _first_sentence(rest.split("\n", 1)[0])
+        lines = rest.split("\n")
+        first_line = (
+            lines[0]
+            if lines[0].strip(" *:") or len(lines) < 2
+            else next((x for x in lines[1:] if x.strip()), "")
+        )
+        offset = rest.find(first_line) if first_line else 0
+        seg = _first_sentence(first_line)
         if first_math and first_math.start() < 40:
-            seg = rest[: max(first_math.end(), len(seg))]
-        parts = from_prose(seg)
-        if parts:
-            return m.start(), parts
+            offset, seg = 0, rest[: max(first_math.end(), offset + len(seg))]
+        found = _prose_span(seg)
+        if found:
+            parts, a, b = found
+            return Extraction(
+                parts, "phrase", before=text[: m.end() + offset + a], after=text[m.end() + offset + b :]
+            )
     return None
 
 
-def _looks_like_answer(text: str) -> bool:
+def looks_like_answer(text: str) -> bool:
     """A response that is itself just an answer (`\\sqrt{67}`, `7,425,000`, `x \\in [-2,7]`)."""
     s = text.strip()
     if not s or len(s) > 300:
@@ -175,38 +233,82 @@ def _looks_like_answer(text: str) -> bool:
     return not [w for w in _PROSE_WORD.findall(outside) if w.lower() not in _CONNECTOR_WORDS]
 
 
+def _answer_boxes(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """The boxes that are answers (non-empty first), and all boxes; an echoed instruction's box is neither."""
+    from veriward.verifiers.math._claim import classify
+
+    kept = []
+    for b in find_boxes(text):
+        head = text[max(0, b[0] - 120) : b[0]]
+        if not b[2].strip() and _ECHO_BEFORE.search(head):
+            continue  # "put your final answer within \\boxed{}"
+        if b[2].strip() and classify(head, "").modality == "instruction":
+            continue
+        kept.append(b)
+    return [b for b in kept if b[2].strip()] or kept, kept
+
+
+_SENTENCE_OR_LINE = re.compile(r"[.!?](?=\s)|\n")
+_HYPOTHETICAL = re.compile(r"\s*(?:for\s+(?:example|instance)|e\.g\.|if|suppose|assuming|note)\b", re.I)
+
+
 def extract(text: str) -> Extraction | None:
+    """The final answer, with any answer statements after it (which may qualify or contradict it)."""
+    found = _extract(text)
+    if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
+        end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
+        rest = re.sub(
+            r"I hope it is correct\.?", "", found.after[end.end() : end.end() + 2000] if end else ""
+        )
+        if _HYPOTHETICAL.match(rest):
+            return found
+        later = _statement(rest, displays=False)
+        if later is not None:
+            found.later.append(later)
+        for m in list(_BOLD.finditer(rest))[-3:]:
+            span = _prose_span(m.group(1))
+            if span:
+                found.later.append(Statement(span[0], rest[: m.start()], rest[m.end() :]))
+    return found
+
+
+def _extract(text: str) -> Extraction | None:
     """Find the final answer: the last boxed group, a final-answer phrase, the whole text, bold, last math."""
-    cut = _TRAILER.search(text)
-    if cut:
-        text = text[: cut.start()]
+    text = strip_end_markers(text)
     full, text = text, text[-TAIL_CHARS:]
-    all_boxes = find_boxes(text)
-    boxes = [b for b in all_boxes if b[2].strip()] or all_boxes
+    boxes, all_boxes = _answer_boxes(text)
     if not boxes and len(full) > TAIL_CHARS:
         early = _box_before(full, len(full) - TAIL_CHARS)
         if early is not None:  # the last box lies before the searched tail (or runs into it)
             found = _phrase(text)
             if found and len(early) <= MAX_ANSWER_CHARS:
-                return Extraction(found[1], "phrase", [early])
-            return Extraction([early], "boxed")
+                found.other_boxes = [early]
+                return found
+            return Extraction([early], "boxed", after=text)
     if boxes:
         parts, others, joined_or = _box_group(text, boxes)
         later = _phrase(text, boxes[-1][1])
-        if later and later[0] >= boxes[-1][1]:
-            return Extraction(later[1], "phrase", others + parts)
+        if later:
+            later.other_boxes = others + parts
+            return later
         empty = any(not p.strip() for p in _box_group(text, all_boxes)[0])
-        return Extraction(parts, "boxed", others, joined_or, empty_box=empty)
+        first = boxes[-len(parts)] if len(parts) <= len(boxes) else boxes[0]
+        return Extraction(
+            parts, "boxed", others, joined_or, empty_box=empty,
+            before=text[max(0, first[0] - 600) : first[0]], after=text[boxes[-1][1] :],
+        )  # fmt: skip
     found = _phrase(text)
     if found:
-        return Extraction(found[1], "phrase")
-    if _looks_like_answer(text):
+        return found
+    if looks_like_answer(text):
         return Extraction([text.strip()], "whole")
     bold = list(_BOLD.finditer(text))
     if bold and len(text) - bold[-1].end() < 200:
-        bold_parts = from_prose(bold[-1].group(1))
-        if bold_parts:
-            return Extraction(bold_parts, "bold")
+        bold_found = _prose_span(bold[-1].group(1))
+        if bold_found:
+            return Extraction(
+                bold_found[0], "bold", before=text[: bold[-1].start()], after=text[bold[-1].end() :]
+            )
     return final_statement(text)
 
 
@@ -240,71 +342,9 @@ def last_value(text: str) -> Extraction | None:
     return None
 
 
-# The last-resort rule for prose with no marked answer: only a final sentence that states a value counts.
-_STATING = re.compile(
-    r"\b(?:is|are|was|were|be|equals?|(?:is\s+)?equal\s+to|becomes?|gives?|get|obtain|that|by)\b|'s\b|=|:",
-    re.I,
-)
-_CONCLUDING = re.compile(
-    r"^\W*(?:therefore|thus|hence|so|consequently|finally|in\s+conclusion|we\s+(?:find|get|obtain|have))\b",
-    re.I,
-)
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor)\b|n't\b|≠", re.I)
-_REFUSAL = re.compile(
-    r"\b(?:could|can|did|do|does|was|am|is|wo|ca)\s*(?:not|n't)\s+(?:\w+\s+){0,2}?"
-    r"(?:solve|find|determine|finish|complete|answer|compute|figure|work|get|do|say|tell|decide|know)\b"
-    r"|\b(?:cannot|unable\s+to|fail(?:ed|s)?|not\s+sure|unsure|no\s+idea|g[ai]ve\s+up|stuck|unclear)\b",
-    re.I,
-)
-_UNSURE = re.compile(r"\b(?:guess(?:ing)?|maybe|perhaps|probably|might|wrong|incorrect)\b", re.I)
-_UNIT_END = re.compile(r"[\s.,;:!?)\]\"'$€£%°²³]*(?:[A-Za-z]{1,12}[²³]?)?[\s.,;:!?)\]\"'$€£%°²³]*")
-
-
-def _sentences(text: str) -> list[str]:
-    """The sentences of the last non-empty line, split at sentence ends outside math."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        return []
-    line = lines[-1].strip()
-    spans = [(m.start(), m.end()) for m in _MATH_ANY.finditer(line)]
-    cuts = [m.end() for m in _SENTENCE_END.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
-    return [
-        s.strip()
-        for s in (line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True))
-        if s.strip()
-    ]
-
-
-def _values(sentence: str) -> tuple[str, list[tuple[int, int, str]]]:
-    """The sentence with its math masked, and its values (math segments and numbers) in order."""
-    found = [
-        (m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(sentence)
-    ]
-    masked = sentence
-    for a, b, _ in found:
-        masked = masked[:a] + " " * (b - a) + masked[b:]
-    found += [(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
-    return masked, sorted(found)
-
-
 def final_statement(text: str) -> Extraction | None:
-    """A final sentence that states a value: `..., so the total is 42.`, `We find that $x<3$.`,
-    `Therefore, there are 12 sequences.` A refusal, a hedge or a negated value states nothing."""
-    sentences = _sentences(_HOPE.sub("", text))
-    if not sentences:
+    """A final sentence that states a value (see `_statement`)."""
+    found = _statement(_HOPE.sub("", text))
+    if found is None:
         return None
-    last = sentences[-1]
-    masked, values = _values(last)
-    if not values or _UNSURE.search(masked) or any(_REFUSAL.search(_values(s)[0]) for s in sentences[-2:]):
-        return None  # a refusal in the last two sentences, or a hedge in the last one
-    a, b, value = values[-1]
-    stated = [m for m in _STATING.finditer(masked) if m.end() <= a]
-    if (
-        stated
-        and _UNIT_END.fullmatch(masked[b:])
-        and not re.search(r"[A-Za-z≠]", masked[stated[-1].end() : a])
-    ):
-        return Extraction([value], "statement")  # the value closes the sentence right after "is", "=", ":"
-    if len(values) == 1 and _CONCLUDING.match(masked) and not _NEGATION.search(masked):
-        return Extraction([value], "statement")  # the one value of a concluding sentence
-    return None
+    return Extraction(found.parts, "statement", before=found.before, after=found.after)

@@ -27,8 +27,14 @@ class Marks:
 
 def values_equal(g: Value, p: Value, marks: Marks = Marks()) -> bool:
     """Equivalence of two answers; `Undecidable` propagates when a comparison cannot be decided."""
-    if g.kind == "rel" and len(g.items) > 2 and all(op == "=" for op in g.ops):
-        g = g.items[-1]  # a reference chain `1 = \\zzz = x = 0`: its last value
+    if (
+        g.kind == "rel"
+        and all(op == "=" for op in g.ops)
+        and (len(g.items) > 2 or all(map(_closed, g.items)))
+    ):
+        g = g.items[
+            -1
+        ]  # a reference chain `1 = \\zzz = x = 0`, or `(\\sqrt2-1)(\\sqrt3+\\sqrt2) = 2-...`: its value
     if g.kind == "rel" and p.kind == "rel":
         return _relations_equal(g, p, marks)
     if g.kind == "rel":
@@ -72,6 +78,8 @@ def _scalar_with_marks(g: Scalar | None, p: Scalar | None, marks: Marks) -> bool
         return True
     variants: list[tuple[Scalar, Scalar]] = []
     hundred, deg = sympy.Integer(100), sympy.pi / 180
+    if marks.pred_percent and marks.gold_percent:
+        return False  # `25\%` against `25\%`: the percentages compare, never a /100 reading of one side
     if marks.pred_percent:
         variants.append((g, Scalar(p.expr / hundred)))
     if marks.gold_percent:

@@ -7,11 +7,12 @@ import re
 import sympy
 
 from veriward.verifiers.math._answer import Answer
-from veriward.verifiers.math._grade import to_sympy_set
+from veriward.verifiers.math._grade import to_sympy_set, values_equal
 from veriward.verifiers.math._normalize import clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
-from veriward.verifiers.math._structure import Value
+from veriward.verifiers.math._structure import Unparsable, Value, parse_answer
 
+_VARIABLE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z])")  # a later formula is working, not an answer
 _SINGLE = ("scalar", "interval", "matrix", "rel", "union")
 _PLAIN_NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 
@@ -27,8 +28,11 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     }
     others = {normalize_text(clean(b).text) for b in pred.other_boxes if b.strip()}
     # Boxes followed by an explicit "final answer is ..." are working steps, not answers.
-    if pred.source != "phrase" and others - finals:
+    if pred.source != "phrase" and _differ(sorted(others - finals)[-8:], pred):
         return "several different boxed answers"
+    later = [t for t in pred.later if normalize_text(clean(t).text) not in finals and not _VARIABLE.search(t)]
+    if _differ(later[-4:], pred):
+        return "answer statements that disagree (a later statement gives another value)"
     if _tautology(pred.value) and not _tautology(gold.value):
         return "a tautology (true for every value)"
     if gold.value is None or gold.value.kind not in _SINGLE:
@@ -40,13 +44,28 @@ def hedge_reason(gold: Answer, pred: Answer) -> str | None:
     return None
 
 
+def _differ(others: list[str], pred: Answer) -> bool:
+    """Does any earlier boxed answer state another value than the final one? (The same value is fine.)"""
+    if not others:
+        return False
+    if pred.value is None:
+        return True
+    for text in others:
+        try:
+            if not values_equal(parse_answer(clean(text).text), pred.value):
+                return True
+        except (Unparsable, Undecidable, RecursionError, TypeError, ValueError, AttributeError):
+            return True
+    return False
+
+
 def _tautology(v: Value | None) -> bool:
     """`x > 2 or x <= 2`: inequalities joined by "or" that cover every real number."""
     if v is None or v.kind != "union" or not all(x.kind == "rel" for x in v.items):
         return False
     try:
         return bool(to_sympy_set(v) == sympy.S.Reals)
-    except Undecidable:
+    except (Undecidable, TypeError, ValueError, AttributeError, NotImplementedError):
         return False
 
 

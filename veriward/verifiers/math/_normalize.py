@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veriward.verifiers.math._units import split_unit
+
 _UNICODE = {
     "≤": r"\le ",
     "≥": r"\ge ",
@@ -33,6 +35,8 @@ _FRACS = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _DEGREE = re.compile(
     r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\^\s*\{?\s*o\s*\}?(?![a-zA-Z])"
 )
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
+_DEGREE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
 _DEGREE_WORD = re.compile(r"\s*\b(?:degrees?|deg)\b\.?\s*$", re.I)
 _PERCENT = re.compile(r"\\%|%|\\text\{\s*\\?%\s*\}|\s*\b(?:percent(?:age)?|pct)\b", re.I)
 _DOLLAR = re.compile(r"\\\$|\\text\{\s*\\\$\s*\}|^\$|\$$")
@@ -41,17 +45,27 @@ _TEXT_CMD = (
 )
 _TEXT_ONLY = re.compile(rf"^\s*{_TEXT_CMD}\s*\{{([^{{}}]*)\}}\s*$")
 _TEXT_ANY = re.compile(rf"{_TEXT_CMD}\s*\{{([^{{}}]*)\}}")
+_ANSWER_BLOCK = re.compile(
+    r"^\s*\\text\s*\{\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*\}\s*(?=\S)", re.I
+)
 _ANSWER_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)?\s*[:=]?\s*", re.I)
 _THOUSANDS_LATEX = re.compile(r"(\d)\s*(?:\{,\}|,\\!\s*|\\,(?=\d{3}))(?=\d{3})")
 _TRAILING = re.compile(r"(?:[\s.,;:]|\\\\|\\\.|\\)+$")
 _LEADING = re.compile(r"^(?:[\s:,;]|\\\\)+")
 # A trailing unit: one or more words after a number or a closing bracket, optionally with a power.
-_UNIT_TAIL = re.compile(r"(?<=[\d}).\]])\s*(?:[a-zA-Z]{2,}\.?(?:\^\{?\d\}?|[²³])?\s*)+$")
+# (words, not letter codes: `70.OO` is not 70 with a unit, and stays unreadable)
+_UNIT_TAIL = re.compile(r"(?<=[\d}).\]])\s*(?:(?:[a-z][a-zA-Z]+|[A-Z][a-z]+)\.?(?:\^\{?\d\}?|[²³])?\s*)+$")
 _ALPHA_WORD = re.compile(r"[A-Za-z]{2,}")
 _CONNECTORS = re.compile(r"\s*(?:\b(?:and|or|as well as)\b|&)\s*", re.I)
 
 # Letters that are units when they follow a number inside \text{} or \mbox{} (e.g. `15\mbox{ cm}^2`).
 _MATH_WORDS = {"and", "or", "if", "for", "where", "with", "is", "are"}
+# A qualifier after the value (`... for k \in \mathbb{Z}`, `... where p is any prime`): the value ends there.
+_QUALIFIER = re.compile(
+    r"(?<=\S)\s+(?:for\s+(?:all|any|every|each|some)\b|for\s+(?=[a-zA-Z]\s*\\in\b)|where\b|such\s+that\b"
+    r"|with\s+(?=[a-zA-Z]\s*(?:\\in|>|<|\\ge|\\le|\\neq))|(?:when|whenever)\b)",
+    re.I,
+)
 
 
 @dataclass
@@ -63,11 +77,12 @@ class Cleaned:
     degree: bool = False
     is_text: bool = False  # the whole answer was a \text{...} block: a word, not a number
     has_or: bool = False  # "5 or 6": several alternatives offered
+    unit: str = ""  # the unit text trailing the value (`cm^2`), read by `_units.parse_unit`
 
 
 def strip_delimiters(s: str) -> str:
     """Remove math-mode delimiters and surrounding punctuation."""
-    s = s.strip()
+    s = s.replace("**", " ").strip()
     if "\\begin" not in s:
         s = re.sub(r"\\\\(?=[a-zA-Z])", r"\\", s)  # JSON-doubled backslashes: `\\frac` -> `\frac`
     for a, b in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
@@ -97,6 +112,7 @@ def clean(answer: str) -> Cleaned:
     """Turn an extracted answer into a string ready to parse, noting percent/degree/text marks."""
     s = basic(strip_delimiters(answer))
     s = re.sub(r"^\\boxed\s*\{(.*)\}$", r"\1", s).strip()
+    s = _ANSWER_BLOCK.sub("", s) or s  # `\text{The answer is } \text{No}`: the prefix block goes
     out = Cleaned(s)
     only = _TEXT_ONLY.match(s)
     if only:
@@ -104,11 +120,16 @@ def clean(answer: str) -> Cleaned:
         if inner:
             out.text, out.is_text = inner, True
             return out
+    s, out.unit = split_unit(s)
     s = _TEXT_ANY.sub(lambda m: _text_block(m.group(1)), s)
+    s = _QUALIFIER.split(s, maxsplit=1)[0] if _QUALIFIER.search(s, 1) else s
+    s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # `\15`: a `\$` whose dollar was lost
     s = _ANSWER_PREFIX.sub("", s)
     if _PERCENT.search(s):
         out.percent = True
         s = _PERCENT.sub(" ", s)
+    if _TRIG.search(s):  # `\sin 60^\circ`: degrees inside a function are read in radians
+        s = _DEGREE_NUMBER.sub(r"\\frac{\1\\pi}{180}", s)
     if _DEGREE.search(s) or _DEGREE_WORD.search(s):
         out.degree = True
         s = _DEGREE_WORD.sub("", _DEGREE.sub(" ", s))
@@ -126,8 +147,8 @@ def _text_block(inner: str) -> str:
     """A \\text{} block inside a larger answer: connectors stay, prefixes and unit words go."""
     words = inner.strip()
     low = words.lower()
-    if low in _MATH_WORDS:
-        return f" {low} "
+    if low in _MATH_WORDS or re.match(r"(?:for|where|such that|when|whenever)\b", low):
+        return f" {low} "  # connectors stay; a qualifier is cut after this by _QUALIFIER
     if _ANSWER_PREFIX.match(words) and _ANSWER_PREFIX.sub("", words) == "":
         return " "
     if re.fullmatch(r"\(?[A-J]\)?", words):

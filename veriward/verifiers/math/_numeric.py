@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextvars
 import math
 import random
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import sympy
 from sympy.core.function import AppliedUndef
 
+from veriward.verifiers.math._decimal import decimal_matches, decimals_equal, parse_decimal
 from veriward.verifiers.math._scalar import Scalar
 
 MAX_EXACT_BITS = 200_000
@@ -21,6 +22,7 @@ MAX_EXACT_FACTORIAL = 5_000
 MAX_NODES = 2_000
 MIN_SIG = contextvars.ContextVar("min_sig_digits", default=6)
 _PREC = 40  # decimal digits for numeric checks
+_MAX_TERMS = 5000
 _POINTS = 4
 
 
@@ -86,52 +88,24 @@ def exact_value(e: sympy.Basic) -> sympy.Basic:
     _nodes(e)
     if is_huge(e):
         raise Undecidable("value too large to evaluate exactly")
+    if e.has(sympy.Sum, sympy.Product):
+        e = e.replace(lambda x: isinstance(x, sympy.Sum | sympy.Product), _spell_out)
     return e.doit()
 
 
-def _dec(x: sympy.Basic, digits: int) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = digits + 5
-        return Decimal(str(sympy.N(x, digits + 5)))
-
-
-def decimal_matches(decimal: str, exact: sympy.Basic, reference_is_decimal: bool) -> bool:
-    """Does the decimal literal `decimal` stand for `exact`?
-
-    A decimal reference: the prediction must round to it at the reference's precision.
-    An exact reference: the decimal must give >= 6 significant digits and agree to all given digits.
-    """
-    d = Decimal(decimal)
-    places = _places(d)
-    quantum = Decimal(1).scaleb(-places)
-    if not exact.is_real:
-        return False
-    mag = _magnitude(exact)
-    if mag == math.inf:
-        return False
-    digits = places + max(1, int(math.log10(mag)) + 1 if mag > 0 else 1) + 5
-    value = _dec(exact, max(digits, 20))
-    modes = (ROUND_HALF_UP, ROUND_HALF_EVEN) if reference_is_decimal else (ROUND_HALF_UP, ROUND_DOWN)
-    rounded_ok = any(value.quantize(quantum, rounding=m) == d for m in modes)
-    if reference_is_decimal or not rounded_ok:
-        return rounded_ok
-    sig = len(d.as_tuple().digits) - _leading_zeros(d)
-    return sig >= MIN_SIG.get()
-
-
-def _places(d: Decimal) -> int:
-    exp = d.as_tuple().exponent
-    return -exp if isinstance(exp, int) else 0
-
-
-def _leading_zeros(d: Decimal) -> int:
-    digits = d.as_tuple().digits
-    n = 0
-    for x in digits:
-        if x != 0:
-            break
-        n += 1
-    return n
+def _spell_out(node: sympy.Basic) -> sympy.Basic:
+    """A sum or product with integer limits written out term by term (sympy's symbolic summation can run
+    for minutes on `\\sum_{k=2}^{2000} \\binom{2001-k}{1000}`); too many terms cannot be compared."""
+    if len(node.limits) != 1:
+        raise Undecidable("nested sums are not compared")
+    var, lo, hi = node.limits[0]
+    if not (lo.is_Integer and hi.is_Integer):
+        return node
+    count = int(hi) - int(lo) + 1
+    if count > _MAX_TERMS:
+        raise Undecidable(f"a sum of {count} terms is too long to compare")
+    terms = [node.function.xreplace({var: sympy.Integer(i)}) for i in range(int(lo), int(hi) + 1)]
+    return sympy.Add(*terms) if isinstance(node, sympy.Sum) else sympy.Mul(*terms)
 
 
 def numbers_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
@@ -196,21 +170,14 @@ def scalars_equal(gold: Scalar, pred: Scalar) -> bool:
         return _huge_equal(g, p)
     gv, pv = exact_value(g), exact_value(p)
     if gd is not None and not gv.free_symbols and not pv.free_symbols:
-        return decimal_matches(gd, pv, True) if pd is None else _decimals_equal(gd, pd)
+        return decimal_matches(gd, pv, True, MIN_SIG.get()) if pd is None else decimals_equal(gd, pd)
     if pd is not None and not gv.free_symbols and not pv.free_symbols:
-        return bool(sympy.Rational(pd) == gv) or decimal_matches(pd, gv, False)
+        lit = parse_decimal(pd)
+        exact = lit is not None and gv.is_Rational and Fraction(int(gv.p), int(gv.q)) == lit.value
+        return bool(exact) or decimal_matches(pd, gv, False, MIN_SIG.get())
     if gv.free_symbols or pv.free_symbols:
         return symbolic_equal(gv, pv)
     return numbers_equal(gv, pv)
-
-
-def _decimals_equal(gd: str, pd: str) -> bool:
-    g, p = Decimal(gd), Decimal(pd)
-    if g == p:
-        return True
-    places_g, places_p = _places(g), _places(p)
-    quantum = Decimal(1).scaleb(-places_g)
-    return places_p > places_g and p.quantize(quantum, rounding=ROUND_HALF_UP) == g
 
 
 def _huge_equal(g: sympy.Basic, p: sympy.Basic) -> bool:
@@ -226,6 +193,12 @@ def _huge_equal(g: sympy.Basic, p: sympy.Basic) -> bool:
     if vg == 0 or vp == 0:
         return bool(vg == vp)
     return bool(abs((vg - vp) / vg) < sympy.Float("1e-25"))
+
+
+def _negligible(slope: sympy.Basic) -> bool:
+    """A derivative that is zero up to rounding. Absolute, not relative to the value: a dominant term
+    (4^{2017}) must not hide a variable's effect."""
+    return bool(slope.is_number and abs(slope) <= sympy.Float("1e-20"))
 
 
 _UNEVALUATED_OPS = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Limit, sympy.Derivative)
@@ -256,11 +229,17 @@ def symbolic_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
     syms = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = random.Random(1234567)
     agreed = 0
+    # A variable on one side only must drop out there (sin^2 x + cos^2 x = 1): its derivative is zero.
+    # Sampling alone cannot see it under a dominant term (4^{2017} + 2^{x} vs 4^{2017} + 2^{2017}).
+    lone = [(e, s) for e, other in ((a, b), (b, a)) for s in e.free_symbols - other.free_symbols]
+    slopes = [sympy.diff(e, s) for e, s in lone[:4]]
     for _ in range(_POINTS * 2):
         point = {s: sympy.Rational(rng.randint(-997, 997), rng.randint(101, 997)) for s in syms}
         try:
             va = a.evalf(30, subs=point)
             vb = b.evalf(30, subs=point)
+            if any(not _negligible(d.evalf(30, subs=point)) for d in slopes):
+                return False
         except Exception:
             continue
         if (
@@ -269,9 +248,9 @@ def symbolic_equal(a: sympy.Basic, b: sympy.Basic) -> bool:
             or vb.has(sympy.nan, sympy.zoo)
         ):
             continue
-        diff = abs(complex(va - vb))
-        scale = max(abs(complex(va)), abs(complex(vb)), 1e-300)
-        if diff > scale * 1e-20:
+        # Compared as sympy numbers: a float conversion overflows (inf > inf is False) on huge values.
+        diff, scale = abs(va - vb), sympy.Max(abs(va), abs(vb), sympy.Float("1e-300"))
+        if not (diff.is_finite and scale.is_finite) or bool(diff > scale * sympy.Float("1e-20")):
             return False
         agreed += 1
         if agreed >= _POINTS:

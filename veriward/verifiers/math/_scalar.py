@@ -14,6 +14,8 @@ from functools import lru_cache
 import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
 
+from veriward.verifiers.math._fastexpr import parse_fast
+
 MAX_SCALAR_CHARS = 600
 
 _NORM = NormalizationConfig(
@@ -27,6 +29,7 @@ _THOUSANDS = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d{1,3}(?: \d{3
 _COMMA_DECIMAL = re.compile(r"[-+]?(?:0,\d+|\d+,\d{2})")
 _FRAC = re.compile(r"([-+]?)\s*(?:\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}|(\d+)\s*/\s*(\d+))")
 _SCI = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(?:[eE]\s*([-+]?\d+)|\\times\s*10\s*\^\s*\{?\s*([-+]?\d+)\s*\}?)")
+_MIXED = re.compile(r"([-+]?)(\d+)\s+(\d+)\s*/\s*(\d+)")  # `1 1/2`: a mixed number
 _BASE = re.compile(r"([0-9A-Za-z]+)_\{?(\d{1,2})\}?")
 
 
@@ -63,6 +66,10 @@ def _fast_number(s: str) -> Scalar | None:
             return Scalar(sympy.zoo)
         value = sympy.Rational(int(num), int(den))
         return Scalar(-value if m.group(1) == "-" else value)
+    m = _MIXED.fullmatch(s)
+    if m and int(m.group(4)) and int(m.group(3)) < int(m.group(4)):
+        mixed = sympy.Integer(int(m.group(2))) + sympy.Rational(int(m.group(3)), int(m.group(4)))
+        return Scalar(-mixed if m.group(1) == "-" else mixed)
     m = _SCI.fullmatch(t)
     if m and abs(int(m.group(2) or m.group(3))) <= 400:
         mant = Fraction(m.group(1))
@@ -88,6 +95,9 @@ def parse_scalar(s: str) -> Scalar:
     fast = _fast_number(s)
     if fast is not None:
         return fast
+    quick = parse_fast(_pre(s))
+    if quick is not None:
+        return Scalar(quick)
     try:
         expr = latex2sympy(_pre(s), normalization_config=_NORM, conversion_config=_CONV)
     except RecursionError:
@@ -128,5 +138,6 @@ def warm_up() -> None:
 def _pre(s: str) -> str:
     """Spellings the grammar gets wrong: `\\mathrm{e}`, `x^2 + 2*x`, a trailing `\\`."""
     s = re.sub(r"\\mathrm\{e\}", "e", s)
+    s = re.sub(r"\\log(?![a-zA-Z_])", r"\\ln", s)  # `\log` with no base is the natural log
     s = s.rstrip("\\ ")
     return s

@@ -130,9 +130,16 @@ def _group(s: str) -> Value:
         return _item(s.strip())
     items = [x for x in split_top(s, (",",)) if x.strip()]
     if len(items) > 1:
+        items = [y for x in items for y in _plus_minus(x.strip())]
         vals = [_item(x.strip()) for x in items[:MAX_ITEMS]]
         return _seq("list", vals, s)
     return _item(s)
+
+
+def _plus_minus(item: str) -> list[str]:
+    """`\\pm 7` in a list is two items, `7` and `-7`."""
+    m = re.fullmatch(r"\\pm\s*(.+)", item)
+    return [m.group(1), f"-{m.group(1)}"] if m and "\\pm" not in m.group(1) else [item]
 
 
 def _seq(kind: str, items: list[Value], text: str) -> Value:
@@ -189,6 +196,8 @@ def _lenient(s: str) -> Value:
 
 def _name(lhs: str) -> str:
     """`x`, `f(x)`, `|AB|`, `(p,q)`, `A:B`, `a_{37}`: a name being assigned; "" for `2x + z`."""
+    if re.fullmatch(r"\s*[A-Za-z]\w*\s*\([^()]*\)\s*", lhs):  # `f(4)`, `E(2020, 1993)`: a named value
+        return re.sub(r"\s+", "", lhs)
     bare = re.sub(r"_\{[^{}]*\}|_\w|\\[a-zA-Z]+", "", lhs)
     if re.search(r"\d", bare) or not re.search(r"[A-Za-z]", lhs):
         return ""

@@ -1,0 +1,84 @@
+"""Faithful rewrites for `veriward audit --mutate`: the same right answer, stated another way.
+
+A scorer that drops any of these throws away learning signal (a false negative): bold labels, `\\text{}`,
+`\\dfrac`, spacing, thousands separators, equivalent forms, a unit added, end-of-turn markers after.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from veriward.audit._mutate import _END_MARKERS, _Anchor, _fmt, _pick
+
+
+def bold_label(a: _Anchor, r: random.Random) -> str:
+    k = a.key
+    return a.body + _pick(
+        r,
+        [
+            f"**Answer:** ${k}$",
+            f"**Final Answer:** ${k}$",
+            f"**Final Answer**\n\n$\\boxed{{{k}}}$",
+            f"The answer is **${k}$**.",
+            f"**Answer: ${k}$**",
+            f"## Final Answer\n$\\boxed{{{k}}}$",
+        ],
+    )
+
+
+def text_wrap(a: _Anchor, r: random.Random) -> str:
+    if not re.search(r"[\d\\^_{}()=+\-*/]", a.key):
+        return a.body + f"The final answer is $\\boxed{{\\text{{{a.key}}}}}$."
+    return a.body + f"$\\boxed{{\\text{{The answer is }} {a.key}}}$"
+
+
+def dfrac(a: _Anchor, r: random.Random) -> str | None:
+    if "\\frac" not in a.key:
+        return None
+    key = a.key.replace("\\frac", r.choice(["\\dfrac", "\\tfrac"]))
+    return a.body + f"The answer is $\\boxed{{{key}}}$."
+
+
+def spacing(a: _Anchor, r: random.Random) -> str:
+    spaced = re.sub(r"\s*([+=<>])\s*", r" \1 ", a.key)
+    spaced = re.sub(r",\s*(?!\d{3}(?!\d))", ", ", spaced)  # not inside `129,200`
+    spaced = _pick(
+        r, [f" {spaced} ", spaced.replace(", ", ",\\ "), f"\\, {spaced}\\,", f"\\displaystyle {spaced}"]
+    )
+    return a.body + f"Therefore, the answer is $\\boxed{{{spaced}}}$."
+
+
+def thousands(a: _Anchor, r: random.Random) -> str | None:
+    if a.numeric is None or a.numeric.denominator != 1 or abs(a.numeric) < 1000:
+        return None
+    digits = f"{abs(a.numeric.numerator):,}"
+    sep = r.choice([",", "{,}", "\\,"])
+    sign = "-" if a.numeric < 0 else ""
+    return a.body + f"The answer is $\\boxed{{{sign}{digits.replace(',', sep)}}}$."
+
+
+def equivalent(a: _Anchor, r: random.Random) -> str | None:
+    if a.numeric is None:
+        return None
+    x = a.numeric
+    if x.denominator == 1:
+        forms = [f"\\frac{{{2 * x.numerator}}}{{2}}", f"{x.numerator}.0", f"{x.numerator} + 0"]
+    else:
+        forms = [f"\\frac{{{x.numerator}}}{{{x.denominator}}}", f"{x.numerator}/{x.denominator}"]
+        decimal = _fmt(x)
+        if "frac" not in decimal:
+            forms.append(decimal)
+        forms = [f for f in forms if f.replace(" ", "") != a.key.replace(" ", "")] or forms
+    return a.body + f"The answer is $\\boxed{{{r.choice(forms)}}}$."
+
+
+def unit_added(a: _Anchor, r: random.Random) -> str | None:
+    if a.numeric is None or not a.plain_reference:
+        return None  # only where the reference has no unit of its own
+    unit = r.choice(["\\text{ cm}", " \\text{ units}", "\\text{ square units}", " meters", "\\,\\text{kg}"])
+    return a.body + f"The answer is $\\boxed{{{a.key}{unit}}}$."
+
+
+def end_marker(a: _Anchor, r: random.Random) -> str:
+    return a.body + f"The final answer is $\\boxed{{{a.key}}}$.{r.choice(_END_MARKERS)}"

@@ -1,0 +1,183 @@
+"""The last-resort rule for prose with no marked answer: a final sentence that states a value.
+
+A sentence states a value when the value follows a stating word ("is", "are", "=", ":", "a total of",
+"there are", "we get") with only fillers between ("exactly", "the", bold marks); unit words and a trailing
+prepositional phrase may follow it ("is $75$ square units", "54 miles east of his house after 3 hours").
+Values joined by "and"/"or"/commas there are one list answer ("are $x = 5$ and $x = -2$"). A concluding
+sentence with a single value states it ("Therefore, Lara read 128 pages."). A display equation after a
+sentence ending in "is:" or ":" is that sentence's value. Sentences after the statement that state no value
+("This means that ...") are skipped, at most three. Plain string work on bounded text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MATH = re.compile(
+    r"\$\$(.{1,1500}?)\$\$|\\\[(.{1,1500}?)\\\]|\\\(([^\n]{1,800}?)\\\)|(?<![\\$])\$((?:[^$\n\\]|\\.){1,800}?)(?<!\\)\$",
+    re.S,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.^_{:])[-−]?(?:\d+(?::\d+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?:\s*/\s*\d+)?(?:\s*%)?(?![\d^]|[.,]\d)"
+)
+_BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
+_BOLD_NUM = re.compile(r"\*\*([^*\n]{1,60})\*\*")
+_STATING = re.compile(
+    r"(?:\b(?:is|are|was|were|be|equals?|(?:is\s+)?equal\s+to|becomes?|gives?|yields?|get|gets|got|obtain|"
+    r"have|has|(?:a\s+)?total\s+of|comes?\s+(?:out\s+)?to|amounts?\s+to|there\s+(?:are|is|were|was|will\s+be))\b"
+    r"|=|:|'s\b|\bby\b)",
+    re.I,
+)
+_FILLER = re.compile(
+    r"(?:\s|\*\*|\\?\$|\(\w{1,5}\)|\b(?:exactly|only|just|precisely|the|a|an|also|then|thus|therefore|indeed|now|simply|"
+    r"approximately|about|around|roughly|of|value|number|total|simplified|final|answer|result|equal|"
+    r"that|it|is|are)\b|[,:])*",
+    re.I,
+)
+_CONCLUDING = re.compile(
+    r"^\W*(?:therefore|thus|hence|so|consequently|finally|overall|altogether|in\s+(?:conclusion|total|summary)"
+    r"|as\s+a\s+result|this\s+means|we\s+(?:find|get|obtain|have|conclude))\b[\s,]*",
+    re.I,
+)
+_PREPOSITION = re.compile(
+    r"\b(?:in|on|of|for|after|from|with|at|per|within|between|among|than|into|over|under|by|to|up\s+to|"
+    r"every|each|about|since|before|during)\s+(?:an?\s+|the\s+)?$",
+    re.I,
+)
+_LIST_JOIN = re.compile(r"^[\s,]*(?:and|or|,)\s*(?:also\s+)?$|^\s*,\s*$|^\s*,?\s*(?:and|or)\s+$", re.I)
+_UNIT_WORDS = re.compile(r"^[\s.,;:!?)\]\"'%°²³]*(?:[A-Za-z]{1,14}[²³]?\.?\s*){0,3}", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z<*(\\$])")
+_DISPLAY = re.compile(r"\$\$.{1,1500}?\$\$|\\\[.{1,1500}?\\\]", re.S)
+_LEADS_IN = re.compile(r"(?:\b(?:is|are|be|get|have)|:)\s*$")
+_NAME_CMDS = re.compile(
+    r"\\(?:angle|triangle|overline|mathcal|mathbf|mathrm|text|operatorname|widehat|hat|bar)"
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The value(s) a final sentence states, with the text around them for the claim grammar."""
+
+    parts: list[str]
+    before: str
+    after: str
+
+
+def _values(sentence: str) -> list[tuple[int, int, str]]:
+    """Math segments and bare numbers (outside math) of a sentence, in order."""
+    found = [(m.start(), m.end(), m.group(1)) for m in _BOXED.finditer(sentence)]
+    masked = _masked(sentence, found)
+    found += [(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
+    masked = _masked(sentence, found)
+    found += [(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
+    found += [
+        (m.start(), m.end(), m.group(1)) for m in _BOLD_NUM.finditer(masked) if not _NUMBER.search(m.group(1))
+    ]
+    return sorted(found)
+
+
+def _group(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None)
+
+
+def _is_name(value: str) -> bool:
+    """`ABCD`, `\\angle RPS`, `h:m:s`: a name in math, not a value."""
+    v = _NAME_CMDS.sub(" ", value)
+    return not re.search(r"\d|\\(?:pi|infty|sqrt|frac)|[+\-*/^=<>]", v) and bool(
+        re.fullmatch(r"[A-Za-z\s_{}':]*", v)
+    )
+
+
+def _masked(sentence: str, values: list[tuple[int, int, str]]) -> str:
+    out = sentence
+    for a, b, _ in values:
+        out = out[:a] + "#" * (b - a) + out[b:]
+    return out
+
+
+def _stated(sentence: str) -> tuple[int, int] | None:
+    """(first, last) indexes into the sentence's values of the list it states, or None."""
+    values = _values(sentence)
+    if not values:
+        return None
+    masked = _masked(sentence, values)
+    best: tuple[int, int] | None = None
+    for m in _STATING.finditer(masked):
+        k = next((i for i, v in enumerate(values) if v[0] >= m.end()), None)
+        if k is None:
+            break
+        gap = masked[m.end() : values[k][0]]
+        if not _FILLER.fullmatch(gap) or _is_name(values[k][2]):
+            continue
+        last = k
+        while last + 1 < len(values) and _LIST_JOIN.match(masked[values[last][1] : values[last + 1][0]]):
+            last += 1
+        best = (k, last)
+    concluding = _CONCLUDING.match(masked)
+    if best is None and concluding is not None:  # a concluding sentence with one value
+        cands = [i for i, v in enumerate(values) if v[0] >= concluding.end() and not _is_name(v[2])]
+        if len(cands) == 1:
+            best = (cands[0], cands[0])
+    if best is None:
+        return None
+    # What follows the value: units, then nothing or a phrase whose values sit behind prepositions.
+    end = values[best[1]][1]
+    rest = masked[end:]
+    unit = _UNIT_WORDS.match(rest)
+    rest_start = end + (unit.end() if unit else 0)
+    for a, _, v in values[best[1] + 1 :]:
+        if not _PREPOSITION.search(masked[rest_start:a][-20:]) and not _is_name(v):
+            return None
+    return best
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of the last lines of a text, split at sentence ends outside math and around displays."""
+    out: list[str] = []
+    for line in text.splitlines()[-12:]:
+        if not line.strip():
+            continue
+        pieces, pos = [], 0
+        for d in _DISPLAY.finditer(line):
+            pieces += [line[pos : d.start()], d.group(0)]
+            pos = d.end()
+        pieces.append(line[pos:])
+        for piece in pieces:
+            out += _split(piece)
+    return [s.strip() for s in out if s.strip(" .")]
+
+
+def _split(line: str) -> list[str]:
+    spans = [(m.start(), m.end()) for m in _MATH.finditer(line)]
+    cuts = [m.end() for m in _SENTENCE_END.finditer(line) if not any(a <= m.start() < b for a, b in spans)]
+    return [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+
+
+def final_statement(text: str, displays: bool = True) -> Statement | None:
+    """The value stated by the last sentence that states one (skipping at most three after it); with
+    `displays`, also a display equation after a sentence ending in "is:"."""
+    sents = sentences(text[-4000:])
+    for back in range(min(4, len(sents))):
+        i = len(sents) - 1 - back
+        s = sents[i]
+        after_text = " ".join(sents[i + 1 :])
+        if (
+            _DISPLAY.fullmatch(s.rstrip(". "))
+            and i > 0
+            and re.search(r"(?:\b(?:is|are|be|get|have)|:)\s*$", sents[i - 1])
+        ):
+            inner = _MATH.match(s.rstrip(". "))
+            if inner:
+                value = _group(inner).strip().rstrip(".,")
+                return Statement([value], sents[i - 1] + " ", " " + after_text)
+        span = _stated(s)
+        if span is None and any(not _is_name(v[2]) for v in _values(s)):
+            return None  # a last sentence with values that states none: no earlier value is taken
+        if span is not None:
+            values = _values(s)
+            parts = [v[2] for v in values[span[0] : span[1] + 1]]
+            a, b = values[span[0]][0], values[span[1]][1]
+            before = " ".join(sents[max(0, i - 1) : i]) + " " + s[:a]
+            return Statement(parts, before, s[b:] + " " + after_text)
+    return None
