@@ -17,6 +17,8 @@ from veriward.verifiers.prm._symbolic import TooManyClaims, check_steps
 from veriward.verifiers.prm._text import safe
 
 MAX_STEPS_SCORED = 512  # a response split into more steps is `invalid`
+MAX_STEP_CHARS = 20_000  # a longer step is `invalid` (fifteen times the longest ProcessBench step)
+MAX_TRACE_CHARS = 200_000  # likewise a longer solution, decided before anything is read
 ANSWER_SCAN = 16  # steps read back from the end to find where the final answer is stated
 
 
@@ -70,6 +72,9 @@ def analyse(req: Request) -> Analysis:
 
 
 def _analyse(req: Request) -> Analysis:
+    size = sum(len(s) for s in req.steps) if req.steps is not None else len(req.response)
+    if size > MAX_TRACE_CHARS:
+        return Analysis(invalid=f"the solution has {size} characters; at most {MAX_TRACE_CHARS} are graded")
     if req.steps is not None:
         steps = [safe(s) for s in req.steps if s.strip()]
     else:
@@ -78,6 +83,9 @@ def _analyse(req: Request) -> Analysis:
         return Analysis(invalid="no steps to grade")
     if len(steps) > MAX_STEPS_SCORED:
         return Analysis(invalid=f"{len(steps)} steps; at most {MAX_STEPS_SCORED} are graded")
+    longest = max(len(s) for s in steps)
+    if longest > MAX_STEP_CHARS:
+        return Analysis(invalid=f"a step has {longest} characters; at most {MAX_STEP_CHARS} are graded")
     problem = safe(req.problem)
     out = Analysis(steps=steps)
     try:

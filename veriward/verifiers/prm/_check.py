@@ -36,6 +36,7 @@ class ChainResult:
 def pretty(text: str) -> str:
     """A claim as a person would write it: ((3)/(4)) -> 3/4, single spaces, no unit marks."""
     text = re.sub(r"\(\((-?[\w.]+)\)/\((-?[\w.]+)\)\)", r"\1/\2", " ".join(text.split()))
+    text = re.sub(r"(?<=[(^]) | (?=[)^])|(?<=\w) (?=\()", "", text)  # prose tokens: `sqrt ( 9 )` -> `sqrt(9)`
     return text.replace("@", "")
 
 

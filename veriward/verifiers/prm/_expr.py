@@ -26,6 +26,7 @@ MAX_NESTING = 16  # parentheses and function arguments
 MAX_DIGITS = 40  # of a literal
 MAX_RESULT_DIGITS = 2000  # of a power's value, estimated before it is computed
 MAX_DEGREE = 64  # of a symbolic power
+MAX_FACTORS = 32  # in one product (sympy multiplies them one by one)
 MAX_FACTORIAL = 300
 
 _TOKEN = re.compile(
@@ -166,10 +167,12 @@ class _Parser:
     def product(self) -> tuple[sympy.Expr, Key]:
         expr, key = self.unary()
         factors: list[tuple[str, Key]] = [("*", key)]
+        divided = False
         while True:
             kind, val = self.peek()
             if val in ("*", "/"):
                 self.take()
+                divided = divided or val == "/"
                 rhs, rkey = self.unary()
                 if val == "/" and rhs == 0:
                     raise ParseError("division by zero")
@@ -177,11 +180,15 @@ class _Parser:
                 factors.append((val, rkey))
             elif val == "(" or kind in ("name", "func", "unit") or (kind == "num" and self._after_close()):
                 # Implicit product: 2x, 2(3), (a)(b), 3 \sqrt{2}; never two bare numbers ("2 3").
+                if divided and kind != "unit":  # `4√3 / 6√3`, `1/2x`: does the product bind first?
+                    raise ParseError("a / b c: ambiguous")
                 rhs, rkey = self.unary()
                 expr = expr * rhs
                 factors.append(("*", rkey))
             else:
                 return expr, (_product_key(factors) if len(factors) > 1 else key)
+            if len(factors) > MAX_FACTORS:
+                raise ParseError("too many factors")
 
     def _after_close(self) -> bool:
         return self.i > 0 and self.toks[self.i - 1][1] in (")", "!", "%")
@@ -228,7 +235,7 @@ class _Parser:
             return unit, ONE if self.units == "drop" else ("u", val[1:])
         if kind == "name":
             if self.peek()[1] == "(":
-                raise ParseError("function application")  # f(2) is not f times 2
+                raise ParseError("function application")  # f(2) is not f times 2, nor π(50) π times 50
             if val == "pi":
                 return sympy.pi, ("s", "pi")
             if val == "i" and self.imaginary:

@@ -45,8 +45,9 @@ LEFT_OPEN = re.compile(
 _SPOKEN_OPS = {"times": "*", "plus": "+", "minus": "-"}
 _NOT_UNITS = {"squared", "cubed", "percent", "times", "plus", "minus", "divided", "multiplied", "over"}
 _CONTINUES = _NOT_UNITS
-_PUNCTUATION = set(":;,.!?\n\"'")
+_GLUED = set(")]}|\\_^!'`")  # a run right after one of these continues an expression to its left
 _MAX_UNIT_WORDS = 2
+MAX_RUN = 1000  # tokens in one run of arithmetic
 
 
 @dataclass
@@ -117,6 +118,11 @@ class _Scanner:
             unit_words = unit_words + 1 if tok.kind == "unit" else 0
             if tok.text:
                 run.append(tok)
+            if len(run) > MAX_RUN:  # no claim is this long: what was read is marked unread, not dropped
+                self.chains.append(
+                    Chain("(too long to read)", ["#", "#"], ["="], run[0].start, b, False, False)
+                )
+                run, before, unit_words = [], ("other", "#"), 0
         self._finish(run, before, ("end", ""))
         return self.chains
 
@@ -145,6 +151,8 @@ class _Scanner:
             return _Tok("op", "%", a, b)
         if len(text) == 1 and low not in ("a", "i"):
             return _Tok("var", text, a, b)
+        if low == "pi" or (low == "sqrt" and nxt[1] == "("):
+            return _Tok("var", low, a, b)  # a constant or a function the parser knows
         unit_slot = after_value or (prev is not None and prev.text == "/" and len(run) > 1)
         ok = low not in _STOP and low not in _NOT_UNITS and len(text) <= 15
         if unit_slot and ok and unit_words < _MAX_UNIT_WORDS:
@@ -159,7 +167,7 @@ class _Scanner:
         left = LEFT_OPEN.search(self.context, max(0, claim[0].start - 24), claim[0].start)
         if starts_number and (before[1] in _LEFT_WORDS or left):
             return  # "twice 4 = 8", "10% of 80 = 8": the left side continues
-        if before[0] == "other" and before[1] not in _PUNCTUATION:
+        if before[0] == "other" and before[1] in _GLUED:
             return  # "\\sqrt{16} + 2 = 6": the left side continues
         glued = after[0] != "spaced"
         if (
@@ -185,8 +193,10 @@ def _fraction(run: list[_Tok]) -> bool:
 def _trim(run: list[_Tok], before: tuple[str, str]) -> list[_Tok]:
     """The run without operators dangling at its end and without parentheses left open or wrapping it;
     empty when it starts in the middle of an expression."""
-    while run and run[-1].kind in ("op", "rel") and run[-1].text not in (")", "%"):
-        run = run[:-1]
+    end = len(run)
+    while end and run[end - 1].kind in ("op", "rel") and run[end - 1].text not in (")", "%"):
+        end -= 1
+    run = run[:end]
     if not run or (run[0].kind == "op" and run[0].text not in ("(", "-")):
         return []
     if run[0].text == "-" and before[0] == "word" and before[1] not in _STOP:

@@ -34,7 +34,7 @@ from veriward.verifiers.prm._latex import Chain
 from veriward.verifiers.prm._reader import COMPLEX, Reading, read_step
 
 MAX_CHAINS_PER_STEP = 96
-MAX_CHAINS_PER_TRACE = 4000
+MAX_CHAINS_PER_TRACE = 1500  # fifteen times the most in a ProcessBench solution
 # Words between two equations that mean the second is not derived from the first.
 _NOT_DERIVED = re.compile(
     r"\b(?:if|when|let|suppose|assum\w*|try|trying|test\w*|check\w*|case|or|either|not|alternative\w*|"
@@ -62,7 +62,6 @@ class Scope:
 
     values: Env = field(default_factory=dict)
     stated: set[tuple[sympy.Symbol, str]] = field(default_factory=set)
-    budget: int = MAX_CHAINS_PER_TRACE
     imaginary: bool = False  # the problem is about complex numbers: `i` is the imaginary unit
 
 
@@ -88,15 +87,16 @@ def _mode(reading: Reading, chain: Chain) -> Mode:
 
 def check_step(text: str, scope: Scope) -> StepCheck:
     """The claims of one step judged in `scope`, which is then updated with the values the step gives."""
-    reading = read_step(text, scope.imaginary)
+    return judge_step(read_step(text, scope.imaginary), scope)
+
+
+def judge_step(reading: Reading, scope: Scope) -> StepCheck:
+    """`check_step` on a step already read."""
     out = StepCheck()
     chains = reading.chains
     if len(chains) > MAX_CHAINS_PER_STEP:
         out.unchecked = f"{len(chains)} relation chains; only the first {MAX_CHAINS_PER_STEP} were checked"
         chains = chains[:MAX_CHAINS_PER_STEP]
-    scope.budget -= len(chains)
-    if scope.budget < 0:
-        raise TooManyClaims(f"more than {MAX_CHAINS_PER_TRACE} relation chains to check")
     unread = [Claim("(math too long to read)", "unread", "unread") for _ in range(reading.unread_segments)]
     out.claims.extend(unread)
     # A step that solves, sets up or factors equations treats its variables as unknowns: earlier values
@@ -262,10 +262,13 @@ def _solutions(equations: list[_Equation], reading: Reading, out: StepCheck) -> 
 
 
 def check_steps(steps: Sequence[str], problem: str = "") -> list[StepCheck]:
-    """Checks for each step, each in the context of the steps before it (and the problem's values)."""
+    """Checks for each step, each in the context of the steps before it (and the problem's values).
+    Every step is read first (linear), so that a trace with more claims than one request checks is
+    refused before any of them is evaluated."""
     scope = Scope(imaginary=bool(COMPLEX.search(problem)))
+    readings = [read_step(text, scope.imaginary) for text in steps]
+    if sum(min(len(r.chains), MAX_CHAINS_PER_STEP) for r in readings) > MAX_CHAINS_PER_TRACE:
+        raise TooManyClaims(f"more than {MAX_CHAINS_PER_TRACE} relation chains to check")
     if problem:
-        given = Scope(budget=MAX_CHAINS_PER_STEP, imaginary=scope.imaginary)
-        check_step(problem, given)
-        scope.values, scope.stated = given.values, given.stated
-    return [check_step(text, scope) for text in steps]
+        check_step(problem, scope)  # its values hold from the start; its claims are not graded
+    return [judge_step(r, scope) for r in readings]

@@ -15,6 +15,7 @@ _OTHER_DIGIT = re.compile(
     r"(?![0-9])\d"
 )  # any decimal digit of another script (Arabic-Indic, fullwidth, ...)
 _SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_ROOT = re.compile(r"√\s*(\(|\d+(?:\.\d+)?|[A-Za-z]\b)?")
 _SUBSCRIPT = re.compile("[₀₁₂₃₄₅₆₇₈₉]+")
 _SUP_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉", "01234567890123456789")
 _SYMBOLS = str.maketrans(
@@ -31,11 +32,19 @@ _SYMBOLS = str.maketrans(
         "·": "*",
         "⋅": "*",
         "∙": "*",
+        "π": " pi ",
         "\u00a0": " ",
         "\u2009": " ",
         "\u202f": " ",
     }
 )
+
+
+def _root(m: re.Match[str]) -> str:
+    operand = m.group(1)
+    if operand is None:
+        return " # "  # a root of something not read
+    return "sqrt(" if operand == "(" else f"sqrt({operand})"
 
 
 def safe(text: str) -> str:
@@ -45,9 +54,10 @@ def safe(text: str) -> str:
 
 def canonical_chars(text: str) -> str:
     """One spelling of the same arithmetic: ASCII digits for every script, `*`/`/`/`-` for the Unicode
-    operators, `^2` for `²`, `_1` for `₁`, plain spaces. Linear; the result may differ in length."""
+    operators, `^2` for `²`, `_1` for `₁`, `sqrt(3)` for `√3`, `pi` for `π`, plain spaces. Linear; the
+    result may differ in length."""
     text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), safe(text))
-    text = text.translate(_SYMBOLS)
+    text = _ROOT.sub(_root, text.translate(_SYMBOLS))
     text = _SUPERSCRIPT.sub(lambda m: "^" + m.group().translate(_SUP_DIGITS) + " ", text)
     return _SUBSCRIPT.sub(lambda m: "_" + m.group().translate(_SUP_DIGITS), text)
 
