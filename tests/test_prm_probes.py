@@ -251,3 +251,13 @@ def test_a_repeated_value_statement_cannot_reopen_an_older_scope() -> None:
     repeated = [*steps[:2], r"Let \(x = 3\).", steps[2]]
     assert check_steps(repeated)[3].verdict == "false"
     assert score(repeated, "min") == 0.0
+
+
+def test_a_copy_of_a_later_step_placed_earlier_cannot_turn_a_false_claim_true() -> None:
+    steps = [r"Let \(x = 3\).", r"So \(x + 1 = 7\).", r"Later, \(x = 6\) is the new count."]
+    assert check_steps(steps)[1].verdict == "false"
+    for how in AGGREGATIONS:
+        base = score(steps, how)
+        assert score([steps[0], steps[2], *steps[1:]], how) <= base  # the copy gives x = 6 early
+        reworded = "Later, $x = 6$ is the new count indeed."
+        assert score([steps[0], reworded, *steps[1:]], how) <= base

@@ -102,7 +102,11 @@ def test_duplicates_exact_near_and_of_the_problem() -> None:
     ]
     problem = "Sue has 18 pink flamingos and buys 5 more. How many does she have?"
     assert find_duplicates(steps, 0.8, problem) == [None, None, 0, 0, PROBLEM]
-    assert normalise("Check: $12\\times13=156$.") == ["12", "times", "13", "=", "156"]
+    assert (
+        normalise("Check: $12\\times13=156$.")
+        == normalise("$12 \\cdot 13 = 156$")
+        == ["12", "*", "13", "=", "156"]
+    )
 
 
 def test_duplicate_scan_is_bounded() -> None:

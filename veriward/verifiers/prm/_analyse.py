@@ -88,11 +88,14 @@ def _analyse(req: Request) -> Analysis:
         return Analysis(invalid=f"a step has {longest} characters; at most {MAX_STEP_CHARS} are graded")
     problem = safe(req.problem)
     out = Analysis(steps=steps)
+    out.duplicates = find_duplicates(steps, req.dedupe_threshold, problem)
+    # Steps that another step repeats (both of each pair): their values are not trusted alone.
+    repeated = {d for d in out.duplicates if d is not None and d >= 0}
+    repeated |= {i for i, d in enumerate(out.duplicates) if d is not None and d >= 0}
     try:
-        out.checks = check_steps(steps, problem) if req.symbolic else [StepCheck() for _ in steps]
+        out.checks = check_steps(steps, problem, repeated) if req.symbolic else [StepCheck() for _ in steps]
     except TooManyClaims as exc:
         return Analysis(invalid=str(exc))
-    out.duplicates = find_duplicates(steps, req.dedupe_threshold, problem)
     out.restated = restated(out.checks)
     if req.answer is not None:
         try:

@@ -20,6 +20,18 @@ from veriward.verifiers.prm._expr import Parsed, ParseError, parse
 from veriward.verifiers.prm._latex import Chain
 
 Env = dict[sympy.Symbol, Parsed]  # values the solution gave its variables, in scope here
+
+
+@dataclass
+class Values:
+    """The values a claim may use: the latest in scope, and the latest given by steps that no other step
+    repeats. A claim with earlier values is false when false under either, so that a copy of some step
+    placed earlier (padding) can never turn a false claim true by giving a variable its value early."""
+
+    current: Env = field(default_factory=dict)
+    solid: Env = field(default_factory=dict)
+
+
 NAME = re.compile(r"-?[A-Za-z](?:_\w+|_\{\w+\})?|@\w+|[A-Za-z]{2,}")
 _BARE_SYMBOL = re.compile(r"[A-Za-z](?:_\w+|_\{\w+\})?")
 _TIMES_100 = re.compile(r"\*\s*100\s*$|^\s*100\s*\*")
@@ -107,13 +119,13 @@ def substitute(p: Parsed, env: Env) -> Parsed | None:
     return Parsed(expr, decimals, p.has_percent, p.units, p.key, p.bare, (), p.source)
 
 
-def check_chain(chain: Chain, env: Env, mode: Mode, rewrite: Rewrite) -> ChainResult:
+def check_chain(chain: Chain, env: Values, mode: Mode, rewrite: Rewrite) -> ChainResult:
     """One claim per adjacent pair of members (see the module docstring); `env` holds the values that may
     be put into its claims (empty where the sentence treats its variables as unknowns). The later links
     of `A = B = C` rewrite an expression and are identities to check, unless A names a quantity (`r^2 =
     (h-2)^2 + k^2 = (h-4)^2 + k^2` lists expressions for it: an equation) and the link is no expansion
     (`f = (a + 1)^2 = a^2 + a + 1` is one)."""
-    out = ChainResult(binding=_binding(chain, env))
+    out = ChainResult(binding=_binding(chain, env.current))
     named = NAME.fullmatch(chain.members[0]) is not None and chain.rels[0] == "="
     first = parse_member(chain.members[0], "divide", "symbol", chain.imaginary)
     listing = first is not None and names_a_quantity(first.expr)
@@ -144,7 +156,7 @@ def _pair(
     b_text: str,
     rel: str,
     readings: list[tuple[str, str]],
-    env: Env,
+    env: Values,
     mode: Mode,
     shape: tuple[Rewrite, bool, bool],
 ) -> Claim | None:
@@ -196,7 +208,7 @@ def _claim_key(a_text: str, b_text: str, rel: str, a: Parsed, b: Parsed, imagina
 
 
 def _judge(
-    a: Parsed, b: Parsed, rel: str, env: Env, mode: Mode, announced: Rewrite, in_chain: bool
+    a: Parsed, b: Parsed, rel: str, env: Values, mode: Mode, announced: Rewrite, in_chain: bool
 ) -> tuple[bool | None, ClaimKind]:
     syms = {s for s in a.expr.free_symbols | b.expr.free_symbols if not str(s).startswith("u_")}
     if not syms:
@@ -205,12 +217,21 @@ def _judge(
         return compare(a, b, rel, mode, spread), ""
     if rel not in ("=", "≈"):
         return None, ""  # `x > 3`, `a \\neq 1` state conditions on a variable, whatever its earlier value
-    a2, b2 = substitute(a, env), substitute(b, env)
-    if a2 is not None and b2 is not None and not (a.expr == 0 or b.expr == 0):  # `... = 0`: an equation
-        return compare(a2, b2, rel, mode, spread), "with earlier values"
+    if not (a.expr == 0 or b.expr == 0):  # `... = 0` is an equation to solve
+        latest = _with_values(a, b, rel, mode, env.current)
+        if latest is not None:
+            solid = _with_values(a, b, rel, mode, env.solid)
+            return latest and solid is not False, "with earlier values"
     if rel == "=" and (in_chain or (announced and rewrite_shaped(a, b, announced))):
         return identity(a, b), "identity"
     return None, ""
+
+
+def _with_values(a: Parsed, b: Parsed, rel: str, mode: Mode, env: Env) -> bool | None:
+    a2, b2 = substitute(a, env), substitute(b, env)
+    if a2 is None or b2 is None:
+        return None
+    return compare(a2, b2, rel, mode, spread)
 
 
 def _units(a: Parsed, b: Parsed, rel: str, mode: Mode) -> bool | None:

@@ -14,6 +14,8 @@ import re
 from collections import deque
 from collections.abc import Sequence
 
+from veriward.verifiers.prm._text import canonical_chars
+
 SKETCH = 64
 POSTINGS = 16
 PROBLEM = -1  # `duplicate_of` for a step that restates the problem
@@ -26,13 +28,24 @@ _CONNECTIVES = re.compile(
 )
 _LATEX_SPACE = re.compile(r"\\[,;:!> ]|\\q?quad\b|~")
 _COMMAND = re.compile(r"\\([a-z]+)")
+_SPELLED = {
+    "\\times": "*",
+    "\\cdot": "*",
+    "\\div": "/",
+    "\\dfrac": "\\frac",
+    "\\tfrac": "\\frac",
+    "\\left": "",
+    "\\right": "",
+}
+_LATEX_SPELLING = re.compile("|".join(re.escape(k) for k in _SPELLED))
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[=+\-*/^<>]")
 
 
 def normalise(text: str) -> list[str]:
-    """A step's words, numbers and operators: case, punctuation, spacing, LaTeX spacing and the
-    connectives of a restatement left out."""
-    text = _LATEX_SPACE.sub(" ", text.lower())
+    """A step's words, numbers and operators: case, punctuation, spacing, digit scripts, LaTeX spellings
+    and the connectives of a restatement left out."""
+    text = _LATEX_SPELLING.sub(lambda m: _SPELLED[m.group()], canonical_chars(text).lower())
+    text = _LATEX_SPACE.sub(" ", text)
     text = _COMMAND.sub(r" \1 ", text)  # \times13 -> times 13
     return _TOKEN.findall(_CONNECTIVES.sub(" ", text))
 

@@ -22,6 +22,7 @@ from veriward.verifiers.prm._algebra import solution_holds
 from veriward.verifiers.prm._check import (
     ChainResult,
     Env,
+    Values,
     binding_target,
     check_chain,
     parse_member,
@@ -61,6 +62,7 @@ class Scope:
     """What earlier steps established: variable values, and every value statement made so far."""
 
     values: Env = field(default_factory=dict)
+    solid: Env = field(default_factory=dict)  # the same, from steps no other step repeats
     stated: set[tuple[sympy.Symbol, str]] = field(default_factory=set)
     imaginary: bool = False  # the problem is about complex numbers: `i` is the imaginary unit
 
@@ -85,12 +87,13 @@ def _mode(reading: Reading, chain: Chain) -> Mode:
     return "quotient" if flags.quotient else "exact"
 
 
-def check_step(text: str, scope: Scope) -> StepCheck:
-    """The claims of one step judged in `scope`, which is then updated with the values the step gives."""
-    return judge_step(read_step(text, scope.imaginary), scope)
+def check_step(text: str, scope: Scope, repeated: bool = False) -> StepCheck:
+    """The claims of one step judged in `scope`, which is then updated with the values the step gives
+    (`repeated`: another step of the trace repeats this one, so its values are not `solid`)."""
+    return judge_step(read_step(text, scope.imaginary), scope, repeated)
 
 
-def judge_step(reading: Reading, scope: Scope) -> StepCheck:
+def judge_step(reading: Reading, scope: Scope, repeated: bool = False) -> StepCheck:
     """`check_step` on a step already read."""
     out = StepCheck()
     chains = reading.chains
@@ -127,7 +130,7 @@ def judge_step(reading: Reading, scope: Scope) -> StepCheck:
     _solutions(equations, reading, out)
     # A value found from an equation of degree two or more is one root among several (a case), not a
     # value the variable keeps.
-    env.export(skip={eq.var for eq in equations if eq.poly.degree() >= 2})
+    env.export({eq.var for eq in equations if eq.poly.degree() >= 2}, repeated)
     return out
 
 
@@ -137,6 +140,7 @@ class _StepEnv:
     def __init__(self, scope: Scope, chains: list[Chain], solving: bool) -> None:
         self.scope = scope
         self.earlier = {} if solving else scope.values
+        self.earlier_solid = {} if solving else scope.solid
         self.first: dict[sympy.Symbol, int] = {}  # the chain where the step first gives a variable a value
         texts: dict[sympy.Symbol, set[str]] = {}
         for k, chain in enumerate(chains):
@@ -151,21 +155,24 @@ class _StepEnv:
         self.hypothetical: set[sympy.Symbol] = set()
         self.given: dict[sympy.Symbol, set[str]] = {}
 
-    def at(self, sentence: int, closed: bool, alternatives: bool) -> Env:
+    def at(self, sentence: int, closed: bool, alternatives: bool) -> Values:
         if sentence != self.sentence_index:
             self.sentence, self.sentence_index = {}, sentence
         if alternatives:  # "either x = 0 or x^2 - 3 = 0": no value holds
-            return {}
+            return Values()
+        own = {v: p for v, p in self.sentence.items() if v not in self.several}
         if closed:  # a hypothesis or an equation to solve: only values given in this very sentence
-            return {v: p for v, p in self.sentence.items() if v not in self.several}
-        values = {  # a variable this step gives a value is its unknown until then (`2x = 12`, then `x = 6`)
+            return Values(own, own)
+        own = {v: p for v, p in self.step.items() if v not in self.several} | own
+        return Values(self._earlier(self.earlier) | own, self._earlier(self.earlier_solid) | own)
+
+    def _earlier(self, values: Env) -> Env:
+        # A variable this step gives a value is its unknown until then (`2x = 12`, then `x = 6`).
+        return {
             v: p
-            for v, p in self.earlier.items()
+            for v, p in values.items()
             if v not in self.several and v not in self.hypothetical and v not in self.first
         }
-        values.update({v: p for v, p in self.step.items() if v not in self.several})
-        values.update({v: p for v, p in self.sentence.items() if v not in self.several})
-        return values
 
     def bind(self, binding: tuple[sympy.Symbol, Parsed], sentence: int, hypothesis: bool) -> None:
         var, value = binding
@@ -177,9 +184,9 @@ class _StepEnv:
         self.step[var] = value
         self.given.setdefault(var, set()).add(_value_key(value))
 
-    def export(self, skip: set[sympy.Symbol]) -> None:
+    def export(self, skip: set[sympy.Symbol], repeated_step: bool) -> None:
         """Carry on the values this step gave, one per variable, unless it repeats a statement made
-        before (a repeat cannot reopen an older scope)."""
+        before (a repeat cannot reopen an older scope); a step that another repeats gives no solid ones."""
         for var, keys in self.given.items():
             if len(keys) != 1 or var in self.several or var in self.hypothetical or var in skip:
                 continue
@@ -188,6 +195,8 @@ class _StepEnv:
             repeated = (var, key) in self.scope.stated and (current is None or _value_key(current) != key)
             if not repeated:
                 self.scope.values[var] = self.step[var]
+                if not repeated_step:
+                    self.scope.solid[var] = self.step[var]
         self.scope.stated |= {(var, key) for var, keys in self.given.items() for key in keys}
 
 
@@ -261,7 +270,7 @@ def _solutions(equations: list[_Equation], reading: Reading, out: StepCheck) -> 
                 used.claim = None
 
 
-def check_steps(steps: Sequence[str], problem: str = "") -> list[StepCheck]:
+def check_steps(steps: Sequence[str], problem: str = "", repeated: set[int] | None = None) -> list[StepCheck]:
     """Checks for each step, each in the context of the steps before it (and the problem's values).
     Every step is read first (linear), so that a trace with more claims than one request checks is
     refused before any of them is evaluated."""
@@ -271,4 +280,4 @@ def check_steps(steps: Sequence[str], problem: str = "") -> list[StepCheck]:
         raise TooManyClaims(f"more than {MAX_CHAINS_PER_TRACE} relation chains to check")
     if problem:
         check_step(problem, scope)  # its values hold from the start; its claims are not graded
-    return [judge_step(r, scope) for r in readings]
+    return [judge_step(r, scope, i in (repeated or set())) for i, r in enumerate(readings)]
