@@ -202,6 +202,13 @@ class PrmVerifier(Verifier):
             extra=extra,
         )
 
+    def concurrency(self, settings: Settings) -> int | None:
+        """Every request's text work is one task in the worker pool, so a batch feeds its items through
+        as many slots as there are workers (an item's budget starts when it gets one); with only model
+        backends configured the work is remote and items run at once."""
+        names = {p.strip() for p in settings.prm_backend.split(",")}
+        return settings.pool_workers if "symbolic" in names else None
+
     async def startup(self, settings: Settings) -> None:
         self._settings = settings
 
