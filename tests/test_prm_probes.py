@@ -196,6 +196,8 @@ def _layouts(steps: list[str]) -> dict[str, str]:
         "blank lines": "\n\n".join(steps),
         "numbered prose": "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1)),
         "parenthesised numbers": "\n".join(f"{i}) {s}" for i, s in enumerate(steps, 1)),
+        "numbers in parentheses": "\n".join(f"({i}) {s}" for i, s in enumerate(steps, 1)),
+        "step with a full stop": "\n".join(f"Step {i}. {s}" for i, s in enumerate(steps, 1)),
         "bullets": "\n".join(f"- {s}" for s in steps),
         "star bullets": "\n".join(f"* {s}" for s in steps),
         "bold step headings": "\n".join(f"**Step {i}:** {s}" for i, s in enumerate(steps, 1)),

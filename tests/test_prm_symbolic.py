@@ -35,6 +35,11 @@ def test_split_step_markers_with_preamble() -> None:
 def test_split_numbered_and_bulleted_lists() -> None:
     text = "1. add 3 and 4\n2. double it\n3) answer 14"
     assert split_steps(text) == ["1. add 3 and 4", "2. double it", "3) answer 14"]
+    assert split_steps("(1) add\n(2) double") == ["(1) add", "(2) double"]
+    assert split_steps("Step 1. add\nStep 2. double\nStep 2.5 is no step") == [
+        "Step 1. add",
+        "Step 2. double\nStep 2.5 is no step",
+    ]
     spaced = "1. add 3 and 4\n\n2. double it\n\n3. answer 14"  # items may stand apart
     assert split_steps(spaced) == ["1. add 3 and 4", "2. double it", "3. answer 14"]
     assert split_steps("- add\n- double\n  - (a detail)\n- answer") == [

@@ -9,8 +9,8 @@ from typing import Literal
 
 SplitMode = Literal["auto", "blank_lines", "step_markers", "numbered", "bullets", "lines"]
 
-_STEP = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*step[ \t]*\d{1,4}(?![\d.])", re.IGNORECASE)
-_NUMBER = re.compile(r"[ \t]*(?:\*\*|__)?[ \t]*(\d{1,3})[.)](?:\*\*|__)?[ \t]")
+_STEP = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*step[ \t]*\d{1,4}(?!\d|\.\d)", re.IGNORECASE)
+_NUMBER = re.compile(r"[ \t]*(?:\*\*|__)?[ \t]*(?:\((\d{1,3})\)|(\d{1,3})[.)])(?:\*\*|__)?[ \t]")
 _BULLET = re.compile(r"([ \t]*)[-*•+][ \t]+\S")
 
 
@@ -27,7 +27,7 @@ def _numbered(lines: list[tuple[int, str]]) -> list[int]:
     out, want = [], 1
     for i, (_, line) in enumerate(lines):
         m = _NUMBER.match(line)
-        if m and int(m.group(1)) == want:
+        if m and int(m.group(1) or m.group(2)) == want:
             out.append(i)
             want += 1
     return out
