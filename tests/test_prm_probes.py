@@ -116,6 +116,9 @@ def test_refutation_constructs_are_not_assertions() -> None:
         r"Assume it works: then \(7 \times 8 = 54\). This contradicts the parity.",
         r"Is \(3 \times 4 = 13\)? No, \(3 \times 4 = 12\).",
         r"Testing \(x = 3\): \(3^2 + 3 = 10\) is false.",
+        r"It is not true that \(3 \times 4 = 13\).",
+        r"We cannot have \(2 + 2 = 5\), so we stop.",
+        r"If \(2 + 2 = 5\), then everything follows.",
     ):
         checks = check_step(text, Scope())
         assert checks.verdict != "false", (text, checks.claims)

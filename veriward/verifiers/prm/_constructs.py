@@ -73,6 +73,16 @@ _REFUTED_AFTER = re.compile(
     r"incorrect|wrong|invalid|never true)\b(?!\s+(?:that|to|if|for|when|whether)\b)",
     re.I,
 )
+# Right before a claim: a negation that takes it as its object ("it is not true that 3 x 4 = 13", "we
+# cannot have ...") or the opening of a hypothesis ("if 2 + 2 = 5, ...", "suppose that ...").
+_REFUTED_BEFORE = re.compile(
+    r"\b(?:not true|false|impossible|not possible|not the case|absurd)\s+(?:that|for)\s*[:,]?\s*$"
+    r"|\b(?:cannot|can't|could not|couldn't|never)\s+(?:have|be|hold|get)\s*(?:that\s*)?[:,]?\s*$",
+    re.I,
+)
+_SUPPOSED_BEFORE = re.compile(
+    r"\b(?:if|suppose|supposing|assume|assuming|whether|were|unless)\s+(?:that\s*)?$", re.I
+)
 _NEAR = 60  # characters after a claim where the words that refute it may stand
 
 
@@ -135,6 +145,11 @@ class Constructs:
             return "asked, not asserted"
         if _REFUTED_AFTER.match(self.prose, end, min(len(self.prose), end + _NEAR)):
             return "refuted by the words after it"
+        before = self.prose[max(0, pos - _NEAR) : pos]
+        if _REFUTED_BEFORE.search(before):
+            return "refuted by the words before it"
+        if _SUPPOSED_BEFORE.search(before):
+            return "supposed, not asserted"
         k = bisect.bisect_right(self.supposition_starts, pos) - 1
         if false and k >= 0 and end <= self.suppositions[k][1]:
             return "false inside a supposition the step refutes"
