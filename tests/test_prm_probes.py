@@ -266,3 +266,18 @@ def test_a_copy_of_a_later_step_placed_earlier_cannot_turn_a_false_claim_true() 
         assert score([steps[0], steps[2], *steps[1:]], how) <= base  # the copy gives x = 6 early
         reworded = "Later, $x = 6$ is the new count indeed."
         assert score([steps[0], reworded, *steps[1:]], how) <= base
+
+
+def test_the_answer_check_binds_to_the_step_that_states_the_answer() -> None:
+    steps = [
+        "We add \\(2 + 3 = 5\\).",
+        "The answer is \\(\\boxed{6}\\).",
+        "Let me double check: \\(2 + 3 = 5\\).",
+    ]
+    analysis = analysed(steps, answer="5")
+    assert analysis.answer_step == 1
+    assert rewards(analysis)["min"] == (0.0, "incorrect", 1)
+    right = analysed([*steps[:1], "The answer is \\(\\boxed{5}\\).", steps[2]], answer="5")
+    assert right.answer_step == 1 and rewards(right)["min"][1] == "correct"
+    missing = analysed(["We add \\(2 + 3 = 5\\).", "We are done."], answer="5")
+    assert rewards(missing)["min"] == (0.0, "incorrect", 1)  # no answer stated: the last step is wrong

@@ -100,6 +100,9 @@ def _analyse(req: Request) -> Analysis:
     if req.answer is not None:
         try:
             out.answer_step, claim = final_answer(steps, safe(req.answer), out.duplicates)
+        except TimeoutError as exc:  # the math scorer ran out of its own budget: undecided, not a guess
+            out.timeout = f"final-answer check: {exc}"
+            return out
         except Exception as exc:  # the math scorer failed: infrastructure, never a guess
             out.error = f"final-answer check failed: {type(exc).__name__}: {str(exc)[:200]}"
             return out
@@ -115,7 +118,9 @@ def final_answer(steps: list[str], answer: str, duplicates: list[int | None]) ->
     ref = math.parse_reference(answer)
     opts = math.parse_options({})
     whole = math.check("\n\n".join(steps), ref, opts)
-    if whole.verdict in (Verdict.ERROR, Verdict.TIMEOUT):
+    if whole.verdict == Verdict.TIMEOUT:
+        raise TimeoutError(whole.reason)
+    if whole.verdict == Verdict.ERROR:
         raise RuntimeError(whole.reason)
     extracted = whole.details.get("extracted")
     at, found = len(steps) - 1, False
