@@ -9,11 +9,12 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer
+from conftest import SHARED, LiveServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,11 @@ PIECES = [
     "\\\\",
     "apples ",
     "f(3)",
+    "A=(",
+    "=(",
+    "0,0), ",
+    "[0];",
+    "Total = ",
 ]
 
 
@@ -82,6 +88,50 @@ def test_splitter_and_claim_reader_are_linear(unit: list[str]) -> None:
     t_small = min(_elapsed(lambda: _read_all(small)) for _ in range(2))
     t_large = _elapsed(lambda: _read_all(large))
     assert t_large <= 24 * t_small + 0.5, (piece, t_small, t_large)
+
+
+ALPHABET = st.sampled_from(list("0123456789 =+-*/^()[]{}%$.,;:!?\\_&|~\n\tabcdefxyz√π²٣≈×") + PIECES)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(ALPHABET, max_size=60), st.lists(st.lists(ALPHABET, max_size=30), max_size=4))
+def test_any_text_gets_a_verdict_never_an_exception(response: list[str], steps: list[list[str]]) -> None:
+    """The whole worker half on arbitrary text: whatever it holds, an analysis comes back (this is what
+    keeps `error` for infrastructure only)."""
+    for req in (
+        Request("".join(response), None, "auto", "".join(response[:9]), None, True, 0.8),
+        Request("", ["".join(s) for s in steps] or ["x"], "auto", "", "7", True, 0.8),
+    ):
+        out = analyse(req)
+        assert not out.error
+        assert out.invalid or len(out.checks) == len(out.steps)
+
+
+@cache
+def _real_lines() -> list[str]:
+    """Lines of real problems and solutions (ProcessBench), the raw material of the fuzz below."""
+    path = SHARED / "benchmarks" / "prm" / "processbench.jsonl"
+    if not path.exists():
+        pytest.skip(f"shared benchmark missing: {path}")
+    rows = [json.loads(line) for line in path.read_text().splitlines()[::7] if line.strip()]
+    return [ln for r in rows for t in [r["problem"], *r["steps"]] for ln in t.splitlines() if ln.strip()]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_real_lines_cut_and_spliced_get_a_verdict(data: st.DataObject) -> None:
+    """Lines of real solutions (Asymptote code, tables, LaTeX environments, prose) cut at random places
+    and spliced together, with the pieces above between them."""
+    lines = _real_lines()
+    parts = []
+    for _ in range(data.draw(st.integers(1, 5))):
+        line = lines[data.draw(st.integers(0, len(lines) - 1))]
+        a = data.draw(st.integers(0, len(line)))
+        parts.append(line[a : a + data.draw(st.integers(0, 300))] + data.draw(st.sampled_from(["", *PIECES])))
+    text = data.draw(st.sampled_from(["\n", "\n\n", " "])).join(parts)
+    out = analyse(Request(text, None, "auto", text[:80], None, True, 0.8))
+    assert not out.error
+    assert out.invalid or len(out.checks) == len(out.steps)
 
 
 @pytest.mark.parametrize(

@@ -219,6 +219,11 @@ def test_true_claims(text: str) -> None:
         (r"We have \( x^2 - 3x = 1 \). Factoring, we get \( (x - 1)(x - 3) = 0 \).", None),
         (r"The complex product is \[ (5 - 8i)(30 + 48i) = 534 + 240i \]", None),
         (r"So \(\sqrt{2} = 1.42\) and \(2.5 + 1.2 = 3.8\).", None),
+        (
+            r"\[ \text{Total fruits} = 52 + 24 + 44 + 48 \] \[ \text{Total fruits} = 178 \]",
+            "52 + 24 + 44 + 48 = 178",
+        ),
+        ("Adam's current age = 30 + 4. Adam's current age = 35.", "30 + 4 = 35"),
     ],
 )
 def test_false_claims(text: str, claim: str | None) -> None:
@@ -246,6 +251,8 @@ def test_false_claims(text: str, claim: str | None) -> None:
         r"Is \(3 \times 4 = 13\)? No.",  # asked, not asserted
         r"Suppose \(x = 2\). Then \(2 + 2 = 5\), which is impossible.",
         r"\[ x - 8 = 12 \quad \text{or} \quad x - 8 = -12 \] \[ x = 20 \quad \text{or} \quad x = -4 \]",
+        r"\[ \text{Total} = 720 \times 24 \times 120 \] \[ \text{Total} = 720 \times 24 = 17280 \]",
+        "Total cost = 4 + 4 = 8. After doubling, total cost = 16.",  # a new value, named again
     ],
 )
 def test_uncheckable_or_deliberate_claims_are_not_false(text: str) -> None:

@@ -32,7 +32,7 @@ class Values:
     solid: Env = field(default_factory=dict)
 
 
-NAME = re.compile(r"-?[A-Za-z](?:_\w+|_\{\w+\})?|@\w+|[A-Za-z]{2,}")
+NAME = re.compile(r"-?[A-Za-z](?:_\w+|_\{\w+\})?|@\w+|[A-Za-z]{2,}|#\w+#")
 _BARE_SYMBOL = re.compile(r"[A-Za-z](?:_\w+|_\{\w+\})?")
 _TIMES_100 = re.compile(r"\*\s*100\s*$|^\s*100\s*\*")
 _MAX_SPREAD_LITERALS = 8

@@ -123,7 +123,17 @@ def _text_group(body: str) -> str:
     m = _UNIT.match(body)
     if m and m.group(1).lower() not in _NOT_UNITS:
         return f" @{m.group(1).lower()} "
-    return " # "
+    return f" {label(body)} "
+
+
+def label(words: str) -> str:
+    """A quantity named in words (`\\text{Total fruits}`, "Adam's age"), as one unreadable token that keeps
+    its identity: `#total_fruits#`."""
+    slug = "_".join(re.findall(r"[a-z0-9]+", words.lower()))[:60]
+    return f"#{slug}#" if slug else " # "
+
+
+LABEL = re.compile(r"#\w+#")
 
 
 class _Rewriter:

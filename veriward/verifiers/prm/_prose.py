@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from veriward.verifiers.prm._latex import Chain, chains_in
+from veriward.verifiers.prm._latex import Chain, chains_in, label
 
 _LATEX_LIGHT = re.compile(
     r"\\boxed\{([^{}]{0,200})\}|\\frac\{(\d{1,12})\}\{(\d{1,12})\}|\\(?:times|cdot|div|%|\$)"
@@ -47,6 +47,8 @@ _NOT_UNITS = {"squared", "cubed", "percent", "times", "plus", "minus", "divided"
 _CONTINUES = _NOT_UNITS
 _GLUED = set(")]}|\\_^!'`")  # a run right after one of these continues an expression to its left
 _MAX_UNIT_WORDS = 2
+_WORD3 = re.compile(r"[A-Za-z]{3,}")
+_NAMING = re.compile(r"([A-Za-z][A-Za-z' ]{0,50}?)\s*$")  # the words right before a leading `=`
 MAX_RUN = 1000  # tokens in one run of arithmetic
 
 
@@ -149,7 +151,8 @@ class _Scanner:
             return _Tok("op", "/", a, b)
         if low == "percent" and after_value:
             return _Tok("op", "%", a, b)
-        if len(text) == 1 and low not in ("a", "i"):
+        article = low in ("a", "i") and not (after_value and prev is not None and prev.end == a)
+        if len(text) == 1 and not (article and nxt[0] == "word"):  # "3A = 12" has a variable, "a day" none
             return _Tok("var", text, a, b)
         if low == "pi" or (low == "sqrt" and nxt[1] == "("):
             return _Tok("var", low, a, b)  # a constant or a function the parser knows
@@ -176,14 +179,24 @@ class _Scanner:
             or (after[0] == "word" and len(after[1]) == 1)
         ):
             return  # "= 8 squared", "= 2(3)": the right side continues
-        if claim[0].kind == "rel":
-            claim = claim[1:]  # "Total = 5 + 3 = 8": the label on the left is not read
-        text = " ".join(t.text for t in claim)
+        named, start = "", claim[0].start
+        if claim[0].kind == "rel":  # "Total amount = 5 + 3 = 8": the words on the left name the quantity
+            words = _NAMING.search(self.context, max(0, claim[0].start - 60), claim[0].start)
+            if words and _WORD3.search(words.group(1)):  # a quantity named in words, not a variable
+                named, start = label(words.group(1)), words.start(1)
+            claim = claim[1:]
+            if not claim:
+                return
+        text = "".join(
+            (" " if k and t.start > claim[k - 1].end else "") + t.text for k, t in enumerate(claim)
+        )
         rels = sum(1 for t in claim if t.kind == "rel")
         arithmetic = any(t.text in ("+", "-", "*", "/", "^", "%") for t in claim) or rels >= 2
         algebra = any(t.kind == "var" for t in claim)  # an equation or a value given: "2x = 4", "x = 2"
-        if (arithmetic or algebra) and _ends_well(claim):
-            self.chains.extend(chains_in(text, claim[0].start, claim[-1].end, False))
+        named = named if named.startswith("#") else ""
+        if (arithmetic or algebra or named) and _ends_well(claim):  # "Total = 34" may follow "Total = 30 + 4"
+            text = f"{named} = {text}" if named else text
+            self.chains.extend(chains_in(text, start if named else claim[0].start, claim[-1].end, False))
 
 
 def _fraction(run: list[_Tok]) -> bool:

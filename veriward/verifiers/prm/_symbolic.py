@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import sympy
 
@@ -275,9 +277,27 @@ def check_steps(steps: Sequence[str], problem: str = "", repeated: set[int] | No
     Every step is read first (linear), so that a trace with more claims than one request checks is
     refused before any of them is evaluated."""
     scope = Scope(imaginary=bool(COMPLEX.search(problem)))
-    readings = [read_step(text, scope.imaginary) for text in steps]
-    if sum(min(len(r.chains), MAX_CHAINS_PER_STEP) for r in readings) > MAX_CHAINS_PER_TRACE:
+    readings = [_isolated(partial(read_step, text, scope.imaginary)) for text in steps]
+    if sum(min(len(r.chains), MAX_CHAINS_PER_STEP) for r in readings if r) > MAX_CHAINS_PER_TRACE:
         raise TooManyClaims(f"more than {MAX_CHAINS_PER_TRACE} relation chains to check")
     if problem:
-        check_step(problem, scope)  # its values hold from the start; its claims are not graded
-    return [judge_step(r, scope, i in (repeated or set())) for i, r in enumerate(readings)]
+        _isolated(partial(check_step, problem, scope))  # its values hold from the start; not graded
+    out = []
+    for i, reading in enumerate(readings):
+        judged = _isolated(partial(judge_step, reading, scope, i in (repeated or set()))) if reading else None
+        out.append(judged or StepCheck([Claim("(the step)", "unread", "unread", "the reader failed on it")]))
+    return out
+
+
+T = TypeVar("T")
+
+
+def _isolated(work: Callable[[], T]) -> T | None:
+    """`work()`, or None if it raised: a reader fault on one step leaves that step unread (never verified,
+    never false) instead of turning the whole request into `error`, which no text may cause."""
+    try:
+        return work()
+    except MemoryError:
+        raise
+    except Exception:  # any fault of the reader on candidate text
+        return None
