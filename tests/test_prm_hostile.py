@@ -208,3 +208,21 @@ def test_hostile_requests_answer_within_budget_and_do_not_stall_the_server(
         assert elapsed < budget + 2.0, (out["verdict"], out["reason"], elapsed)
     verdicts = [out["verdict"] for _, out, _ in results]
     assert verdicts[6] == "incorrect"  # the surrogates are replaced; the false claim is still found
+
+
+def test_a_lone_surrogate_in_one_item_does_not_fail_the_batch(client: httpx.Client) -> None:
+    items = [
+        {
+            "verifier": "prm",
+            "response": "We get \ud83d 2 + 2 = 5 and \udc00 3 + 4 = 7",
+            "reference": {"answer": "7\ud800"},
+        },
+        {"verifier": "prm", "response": "", "options": {"steps": ["\udfff", "So 2 + 3 = 5."]}},
+        {"verifier": "math", "response": "The answer is 4.", "reference": "4"},
+    ]
+    body = json.dumps({"requests": items})  # lone surrogates travel as \\udXXX escapes
+    r = client.post("/v1/score/batch", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [res["verdict"] for res in results] == ["incorrect", "correct", "correct"]
+    assert "\ufffd" in results[0]["details"]["steps"][0]["text"]

@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from veriward.errors import RequestError, ScorerUnavailable
 from veriward.settings import Settings, get_settings
@@ -94,15 +94,19 @@ class PrmVerifier(Verifier):
         if isinstance(reference, str):
             if not reference.strip():
                 raise RequestError("reference (the gold answer) must not be empty", field="reference")
-            return PrmReference(answer=reference)
+            return PrmReference(answer=safe(reference))
         if not isinstance(reference, dict):
             raise RequestError(
                 "reference must be an object {problem, answer}, a string or null", field="reference"
             )
+        # Lone surrogates (valid JSON escapes, not encodable text) become U+FFFD, as in the response.
+        cleaned = {k: safe(v) if isinstance(v, str) else v for k, v in reference.items()}
         try:
-            return PrmReference.model_validate(reference)
-        except ValueError as exc:
-            raise RequestError(f"reference: {str(exc).splitlines()[-1].strip()}", field="reference") from None
+            return PrmReference.model_validate(cleaned)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise RequestError(f"reference.{where}: {err['msg']}", field="reference") from None
 
     def _model(self, kind: str, settings: Settings) -> Any:
         loop = asyncio.get_running_loop()
