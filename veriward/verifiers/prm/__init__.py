@@ -182,9 +182,7 @@ class PrmVerifier(Verifier):
                 return Outcome.timeout(analysis.timeout)
             if analysis.error:
                 return Outcome.error(analysis.error)
-            jobs = [
-                backend.score(safe(ref.problem), analysis.steps, ctx.deadline) for backend in models.values()
-            ]
+            jobs = [backend.score(ref.problem, analysis.steps, ctx.deadline) for backend in models.values()]
             model_scores = dict(zip(models, await asyncio.gather(*jobs), strict=True))
         except TimeoutError as exc:
             return Outcome.timeout(f"step grading ran out of time: {exc}")
