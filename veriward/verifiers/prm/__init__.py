@@ -7,22 +7,21 @@ import contextlib
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from veriward.errors import RequestError, ScorerUnavailable
-from veriward.models import Verdict
 from veriward.settings import Settings, get_settings
 from veriward.verifiers.base import Context, Outcome, Verifier
 from veriward.verifiers.prm._aggregate import Aggregation
+from veriward.verifiers.prm._analyse import MAX_STEPS_SCORED, Analysis, Request, analyse
 from veriward.verifiers.prm._grade import grade, step_scores
 from veriward.verifiers.prm._http import JsonClient
-from veriward.verifiers.prm._split import SplitMode, split_steps
-from veriward.verifiers.prm._symbolic import check_steps
+from veriward.verifiers.prm._split import SplitMode
+from veriward.verifiers.prm._text import safe
 
 __all__ = ["PrmOptions", "PrmReference", "PrmVerifier"]
 
 BACKENDS = ("symbolic", "vllm", "openai", "transformers")
-MAX_STEPS_SCORED = 512  # a response split into more steps is `invalid`
 
 
 class PrmOptions(BaseModel):
@@ -33,7 +32,9 @@ class PrmOptions(BaseModel):
     )
     aggregation: Aggregation = Field(default="min", description="min, product, mean or last step score")
     steps: list[str] | None = Field(default=None, max_length=MAX_STEPS_SCORED, description="pre-split steps")
-    split: SplitMode = Field(default="auto", description="auto, blank_lines, step_markers, numbered, lines")
+    split: SplitMode = Field(
+        default="auto", description="auto, blank_lines, step_markers, numbered, bullets, lines"
+    )
     max_steps: int = Field(default=64, ge=1, le=MAX_STEPS_SCORED, description="later steps are not rewarded")
     dedupe_threshold: float = Field(default=0.8, gt=0, le=1, description="near-duplicate trigram share")
     unknown_score: float = Field(default=0.5, ge=0, le=1, description="symbolic score of an uncheckable step")
@@ -93,15 +94,19 @@ class PrmVerifier(Verifier):
         if isinstance(reference, str):
             if not reference.strip():
                 raise RequestError("reference (the gold answer) must not be empty", field="reference")
-            return PrmReference(answer=reference)
+            return PrmReference(answer=safe(reference))
         if not isinstance(reference, dict):
             raise RequestError(
                 "reference must be an object {problem, answer}, a string or null", field="reference"
             )
+        # Lone surrogates (valid JSON escapes, not encodable text) become U+FFFD, as in the response.
+        cleaned = {k: safe(v) if isinstance(v, str) else v for k, v in reference.items()}
         try:
-            return PrmReference.model_validate(reference)
-        except ValueError as exc:
-            raise RequestError(f"reference: {str(exc).splitlines()[-1].strip()}", field="reference") from None
+            return PrmReference.model_validate(cleaned)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise RequestError(f"reference.{where}: {err['msg']}", field="reference") from None
 
     def _model(self, kind: str, settings: Settings) -> Any:
         loop = asyncio.get_running_loop()
@@ -140,86 +145,71 @@ class PrmVerifier(Verifier):
         self._clients[key] = backend
         return backend
 
-    async def _symbolic(self, steps: list[str], ctx: Context) -> list[list[dict[str, Any]]]:
-        if ctx.engine is None:
-            raise ScorerUnavailable("the symbolic backend needs an engine's worker pool")
-        result: list[list[dict[str, Any]]] = await ctx.engine.pool.call(
-            check_steps, steps, deadline=ctx.deadline
-        )
-        return result
+    async def _analyse(
+        self, response: str, ref: PrmReference, opts: PrmOptions, kinds: list[str], ctx: Context
+    ) -> Analysis:
+        """Splitting, claim checks, repeats and the gold-answer check, in a killable pool worker."""
+        from veriward._pool import WorkerDied  # not at import: the pool's workers import the scorers
 
-    async def _final_answer(self, response: str, answer: str, ctx: Context) -> dict[str, Any]:
-        """The gold-answer check, by the math scorer; `ScorerUnavailable`/`TimeoutError` if undecided."""
-        remaining = ctx.remaining()
-        if remaining <= 0:
-            raise TimeoutError("no time left for the final-answer check")
-        req = {"verifier": "math", "response": response, "reference": answer, "timeout_s": remaining}
-        res = await ctx.engine.score(req)
-        if res.verdict == Verdict.TIMEOUT:
-            raise TimeoutError(f"final-answer check: {res.reason}")
-        if res.verdict == Verdict.ERROR:
-            raise ScorerUnavailable(f"final-answer check failed: {res.reason}")
-        ok = res.verdict == Verdict.CORRECT
-        return {
-            "claim": "final answer matches the reference",
-            "result": "true" if ok else "false",
-            "kind": "final_answer",
-            "reason": res.reason,
-        }
+        if ctx.engine is None:
+            raise ScorerUnavailable("the PRM scorer needs an engine's worker pool")
+        req = Request(
+            response,
+            opts.steps,
+            opts.split,
+            ref.problem,
+            ref.answer,
+            "symbolic" in kinds,
+            opts.dedupe_threshold,
+        )
+        try:
+            result: Analysis = await ctx.engine.pool.call(analyse, req, deadline=ctx.deadline)
+        except WorkerDied as exc:
+            raise ScorerUnavailable(f"step analysis {exc}") from None
+        return result
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
         ref: PrmReference = reference
         opts: PrmOptions = options
-        steps = (
-            [s for s in opts.steps if s.strip()]
-            if opts.steps is not None
-            else split_steps(response, opts.split)
-        )
-        if not steps:
-            return Outcome.invalid("no steps to grade")
-        if len(steps) > MAX_STEPS_SCORED:
-            return Outcome.invalid(f"{len(steps)} steps; at most {MAX_STEPS_SCORED} are graded")
         started = time.monotonic()
         try:
             kinds = _backends(opts, ctx.settings)
             models = {kind: self._model(kind, ctx.settings) for kind in kinds if kind != "symbolic"}
-            jobs: dict[str, Any] = {}
-            if "symbolic" in kinds:
-                jobs["symbolic"] = self._symbolic(steps, ctx)
-            for kind, backend in models.items():
-                jobs[kind] = backend.score(ref.problem, steps, ctx.deadline)
-            if ref.answer is not None:
-                jobs["final_answer"] = self._final_answer("\n\n".join(steps), ref.answer, ctx)
-            results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
+            analysis = await self._analyse(response, ref, opts, kinds, ctx)
+            if analysis.invalid:
+                return Outcome.invalid(analysis.invalid)
+            if analysis.timeout:
+                return Outcome.timeout(analysis.timeout)
+            if analysis.error:
+                return Outcome.error(analysis.error)
+            jobs = [backend.score(ref.problem, analysis.steps, ctx.deadline) for backend in models.values()]
+            model_scores = dict(zip(models, await asyncio.gather(*jobs), strict=True))
         except TimeoutError as exc:
             return Outcome.timeout(f"step grading ran out of time: {exc}")
         except ScorerUnavailable as exc:
             return Outcome.error(str(exc))
-        symbolic = results.get("symbolic")
-        model_scores = {k: v for k, v in results.items() if k in models}
-        checks = [list(c) for c in symbolic] if symbolic is not None else [[] for _ in steps]
-        if "final_answer" in results:
-            checks[-1].append(results["final_answer"])
-            symbolic = checks  # a checked final answer is a claim of the last step like any other
-        scores = step_scores(len(steps), symbolic, model_scores, opts.unknown_score)
+        scores = step_scores(analysis.verdicts, model_scores, opts.unknown_score)
         extra = {
             "backends": kinds,
             "models": sorted(models),
             "elapsed_s": round(time.monotonic() - started, 3),
         }
         return grade(
-            steps,
+            analysis,
             scores,
-            checks,
+            models=bool(models),
             aggregation=opts.aggregation,
             threshold=opts.threshold,
             max_steps=opts.max_steps,
-            dedupe_threshold=opts.dedupe_threshold,
-            # Nothing judged: no model scored it and no claim in it was checkable (its score is the
-            # neutral `unknown_score`, which must not lift the reward).
-            neutral=[not models and not c for c in checks],
             extra=extra,
         )
+
+    def concurrency(self, settings: Settings) -> int | None:
+        """Every request's text work is one task in the worker pool, so a batch feeds its items through
+        as many slots as there are workers (an item's budget starts when it gets one); with only model
+        backends configured the work is remote and items run at once."""
+        names = {p.strip() for p in settings.prm_backend.split(",")}
+        return settings.pool_workers if "symbolic" in names else None
 
     async def startup(self, settings: Settings) -> None:
         self._settings = settings

@@ -1,4 +1,5 @@
-"""From per-backend step judgements to the result: step scores, first error, padding defence, reward."""
+"""From the worker's analysis and the models' scores to the result: step scores, roles, reward, first
+error."""
 
 from __future__ import annotations
 
@@ -6,79 +7,88 @@ from collections.abc import Sequence
 from typing import Any
 
 from veriward.verifiers.base import Outcome
-from veriward.verifiers.prm._aggregate import Aggregation, find_duplicates, repeated_claims, reward
-from veriward.verifiers.prm._symbolic import step_result
+from veriward.verifiers.prm._aggregate import Aggregation, reward
+from veriward.verifiers.prm._analyse import Analysis
+from veriward.verifiers.prm._claims import StepVerdict
+from veriward.verifiers.prm._dedupe import PROBLEM
 
 MAX_TEXT = 2000  # characters of a step's text echoed in the details
 
 
 def step_scores(
-    n: int,
-    symbolic: Sequence[Sequence[dict[str, Any]]] | None,
-    models: dict[str, list[float]],
-    unknown_score: float,
+    verdicts: Sequence[StepVerdict], models: dict[str, list[float]], unknown_score: float
 ) -> list[float]:
-    """One score per step: the mean of the models' scores (else the symbolic judgement: 1 right, 0 wrong,
-    `unknown_score` when nothing was checkable); a false claim vetoes the step (0) whatever the models say."""
+    """One score per step: the mean of the models' scores (else the symbolic verdict: 1 verified,
+    `unknown_score` neutral); a false claim vetoes the step (0) whatever the models say."""
     out = []
-    for i in range(n):
-        verdict = step_result(symbolic[i]) if symbolic is not None else "unknown"
+    for i, verdict in enumerate(verdicts):
         if verdict == "false":
             out.append(0.0)
         elif models:
             out.append(sum(m[i] for m in models.values()) / len(models))
         else:
-            out.append(1.0 if verdict == "true" else unknown_score)
+            out.append(1.0 if verdict == "verified" else unknown_score)
+    return out
+
+
+def padding(analysis: Analysis, max_steps: int) -> list[str]:
+    """Per step, why it is padding (adds nothing a model should be paid for), or ""."""
+    out = []
+    for i, check in enumerate(analysis.checks):
+        dup = analysis.duplicates[i]
+        if dup == PROBLEM:
+            out.append("repeats the problem")
+        elif dup is not None:
+            out.append("repeats an earlier step")
+        elif analysis.restated[i]:
+            out.append("restates claims already established")
+        elif not check.claims and check.tautologies:
+            out.append("states only tautologies")
+        elif i >= max_steps:
+            out.append("past max_steps")
+        else:
+            out.append("")
     return out
 
 
 def grade(
-    steps: Sequence[str],
+    analysis: Analysis,
     scores: Sequence[float],
-    checks: Sequence[list[dict[str, Any]]],
     *,
+    models: bool,
     aggregation: Aggregation,
     threshold: float,
     max_steps: int,
-    dedupe_threshold: float,
-    neutral: Sequence[bool],
     extra: dict[str, Any],
 ) -> Outcome:
-    """The outcome: `incorrect` with the first wrong step (a false claim, or a score below `threshold`),
-    else `correct`.
-
-    Padding defence: a step that repeats an earlier one (its reworded text, or only claims already
-    established), a `neutral` one (nothing judged in it) and every step past `max_steps` enter the reward
-    only where they lower it, so padding can lower the reward but never raise it.
-    """
-    dups = find_duplicates(steps, dedupe_threshold)
-    restated = repeated_claims(checks)
-    # A step with a false claim is wrong whatever the threshold; otherwise its score decides.
-    wrong = [s < threshold or step_result(c) == "false" for s, c in zip(scores, checks, strict=True)]
-    padding = [dups[i] is not None or restated[i] or neutral[i] or i >= max_steps for i in range(len(steps))]
-    score, counted = reward(scores, padding, aggregation)
+    """`incorrect` with the first wrong step (a false claim, or a score below `threshold`), else `correct`;
+    the score is the reward (see `_aggregate`)."""
+    verdicts = analysis.verdicts
+    why = padding(analysis, max_steps)
+    counted = [v == "false" or (models and not why[i]) for i, v in enumerate(verdicts)]
+    score, entered = reward(scores, counted, aggregation)
+    wrong = [s < threshold or v == "false" for s, v in zip(scores, verdicts, strict=True)]
     first = next((i for i, bad in enumerate(wrong) if bad), -1)
-    details_steps = []
-    for i, text in enumerate(steps):
-        entry: dict[str, Any] = {"index": i, "text": text[:MAX_TEXT], "score": round(scores[i], 6)}
-        entry["checks"] = checks[i]
-        if dups[i] is not None:
-            entry["duplicate_of"] = dups[i]
-        if padding[i]:
-            entry["padding"] = _why(dups[i] is not None, restated[i], neutral[i], i >= max_steps)
-            entry["counted"] = counted[i]
-        details_steps.append(entry)
-    details = {"steps": details_steps, "first_error_step": first, "aggregation": aggregation, **extra}
+    steps = []
+    for i, text in enumerate(analysis.steps):
+        entry: dict[str, Any] = {
+            "index": i,
+            "text": text[:MAX_TEXT],
+            "score": round(scores[i], 6),
+            "verdict": verdicts[i],
+            "checks": analysis.checks[i].as_checks(),
+            "counted": entered[i],
+        }
+        if analysis.duplicates[i] is not None:
+            entry["duplicate_of"] = analysis.duplicates[i]
+        if why[i]:
+            entry["padding"] = why[i]
+        steps.append(entry)
+    details = {"steps": steps, "first_error_step": first, "aggregation": aggregation, **extra}
+    if analysis.answer_step >= 0:
+        details["answer_step"] = analysis.answer_step
     if first >= 0:
         return Outcome.incorrect(f"step {first} judged wrong (score {scores[first]:.3f})", score, **details)
-    unchecked = sum(1 for c in checks if not c) if not extra.get("models") else 0
-    note = f"; {unchecked} of {len(steps)} steps had nothing checkable" if unchecked else ""
+    unchecked = sum(1 for v in verdicts if v == "neutral") if not models else 0
+    note = f"; {unchecked} of {len(verdicts)} steps had nothing verified" if unchecked else ""
     return Outcome.correct(f"no step judged wrong{note}", score, **details)
-
-
-def _why(duplicate: bool, restated: bool, neutral: bool, past_limit: bool) -> str:
-    if duplicate:
-        return "repeats an earlier step"
-    if restated:
-        return "restates claims already established"
-    return "past max_steps" if past_limit or not neutral else "nothing checkable"

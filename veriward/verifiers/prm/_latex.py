@@ -1,7 +1,9 @@
-"""Finding the claims a step makes: math segments, LaTeX to plain infix, relation chains.
+"""LaTeX math to plain infix, and relation chains out of it.
 
-Anything this module does not understand becomes `#`, which the expression parser rejects, so that a
-chain member containing it is uncheckable rather than misread.
+Anything this module does not understand becomes `#`, which the expression parser rejects, so that a chain
+member containing it is unread rather than misread. The rewrite is one pass over the text with a
+precomputed brace table, and nesting deeper than `MAX_DEPTH` is not followed (`#`), so deeply nested
+`\\frac`/`\\sqrt` cost linear time and never exhaust the stack.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-RELATIONS = ("<=", ">=", "!=", "=", "~", "<", ">")
+MAX_DEPTH = 24  # nested command arguments followed; deeper is unread
+MAX_MEMBERS = 48  # members of one relation chain; a longer chain is cut, and its step cannot be verified
+LINK = "\x01"  # between statements, the second following from the first ("so", "=>", a line break)
+BREAK = "\x02"  # between separate statements (",", ";", "\\quad", "and")
+RELATIONS = ("<=", ">=", "!=", "=", "≈", "<", ">")
+REL_SPLIT = re.compile(r"(<=|>=|!=|=|≈|<|>)")
 
 
 @dataclass
 class Chain:
-    """`members[0] rel[0] members[1] rel[1] ...` as written at `pos` in the step text."""
+    """`members[0] rels[0] members[1] ...` as written at `pos` in the step text."""
 
     text: str
     members: list[str]
@@ -23,36 +30,40 @@ class Chain:
     end: int
     math: bool  # from a LaTeX segment (else from plain prose)
     linked: bool  # follows the previous chain of its segment through "so", "=>" or a line break
+    cut: bool = False  # longer than MAX_MEMBERS: the rest was not read
+    open_left: bool = False  # the words before it continue its first member ("10% of $1.50 = ...")
+    imaginary: bool = False  # `i` is the imaginary unit here
 
 
-_MATH = re.compile(r"\\\[(.+?)\\\]|\\\((.+?)\\\)|\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
-_ENV = re.compile(r"\\begin\{(?:align|equation|gather|eqnarray)\*?\}(.+?)\\end\{\w+\*?\}", re.DOTALL)
-_PLAIN_RUN = re.compile(r"[-\d.,+*/×÷x()^%$= \t]+")
-# A prose claim whose left side continues into words ("25% of 80 = 20", "GCF + 11 = 12 + 11") is skipped.
-_LEFT_WORDS = re.compile(
-    r"\b(?:of|by|times|plus|minus|over|per|into|from|and|than|divided|multiplied|with)\s*$", re.I
-)
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,)\d{3})+)(?![\d])")
 _IMPLIES = re.compile(
     r"^\s*(?:so|thus|hence|then|therefore|which gives|giving|gives|we get|so that)\s*[,:]?\s*$", re.I
 )
 _BREAKS = re.compile(
-    r"^\s*(?:and|or|since|because|where|but|i\.e\.|or equivalently|for|if|when)\s*[,:]?\s*$", re.I
+    r"^\s*(?:and|or|since|because|where|but|i\.e\.|or equivalently|for|if|when|with|remainder|rem|r|"
+    r"with remainder|and remainder)\s*[,:]?\s*$",
+    re.I,
 )
 _UNIT = re.compile(r"^\s*([A-Za-z]+)(?:\s*/\s*[A-Za-z]+)?\s*$")
+_NOT_UNITS = {"of", "per", "times", "is", "are", "the", "a", "and", "or", "if", "so", "then", "to", "in"}
 _SIMPLE = {
     r"\times": "*",
     r"\cdot": "*",
     r"\ast": "*",
     r"\div": "/",
     r"\%": "%",
-    r"\approx": "~",
+    r"\approx": "≈",
+    r"\simeq": "≈",
+    r"\sim": "≈",
+    r"\doteq": "≈",
     r"\neq": "!=",
     r"\ne": "!=",
     r"\leq": "<=",
     r"\le": "<=",
+    r"\leqslant": "<=",
     r"\geq": ">=",
     r"\ge": ">=",
+    r"\geqslant": ">=",
     r"\lt": "<",
     r"\gt": ">",
     r"\pi": " pi ",
@@ -66,220 +77,181 @@ _SIMPLE = {
     r"\:": " ",
     r"\!": "",
     r"\ ": " ",
-    r"\quad": "¦",
-    r"\qquad": "¦",
-    r"\\": "|",
-    r"\implies": "|",
-    r"\Rightarrow": "|",
-    r"\Longrightarrow": "|",
-    r"\rightarrow": "|",
-    r"\to": "|",
-    r"\therefore": "|",
-    r"\iff": "|",
+    r"\quad": BREAK,
+    r"\qquad": BREAK,
+    "\\\\": LINK,
+    r"\implies": LINK,
+    r"\Rightarrow": LINK,
+    r"\Longrightarrow": LINK,
+    r"\rightarrow": LINK,
+    r"\to": LINK,
+    r"\therefore": LINK,
+    r"\iff": LINK,
     r"\big": "",
     r"\Big": "",
     r"\bigg": "",
     r"\Bigg": "",
-    r"\mathrm": "",
     r"\boxed": "",
-    r"\mathbf": "",
+    r"\lfloor": " floor( ",
+    r"\rfloor": " ) ",
+    r"\lceil": " ceil( ",
+    r"\rceil": " ) ",
 }
+_TEXT_CMDS = {r"\text", r"\textbf", r"\textit", r"\mbox", r"\textrm", r"\mathrm", r"\mathbf", r"\textnormal"}
+_FRACS = {r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"}
+_GREEK = re.compile(r"\\(alpha|beta|gamma|theta|lambda|mu|sigma|phi|omega|delta|epsilon|rho|tau)")
 _CMD = re.compile(r"\\[A-Za-z]+|\\.")
 
 
-def _group(s: str, i: int) -> tuple[str, int] | None:
-    """The brace group (or single character) starting at s[i], and the index after it."""
-    while i < len(s) and s[i] == " ":
-        i += 1
-    if i >= len(s):
-        return None
-    if s[i] != "{":
-        return s[i], i + 1
-    depth = 0
-    for j in range(i, len(s)):
-        depth += {"{": 1, "}": -1}.get(s[j], 0)
-        if depth == 0:
-            return s[i + 1 : j], j + 1
-    return None
+def _braces(s: str) -> dict[int, int]:
+    """For each `{`, the index of its matching `}` (unmatched ones are absent). One pass."""
+    match: dict[int, int] = {}
+    stack: list[int] = []
+    for i, ch in enumerate(s):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            match[stack.pop()] = i
+    return match
 
 
 def _text_group(body: str) -> str:
     if _IMPLIES.match(body):
-        return "|"
+        return LINK
     if _BREAKS.match(body) or body.strip() in (",", ";", ":", "."):
-        return "¦"
+        return BREAK
     m = _UNIT.match(body)
-    if m and m.group(1).lower() not in ("of", "per", "times", "is", "are", "the", "a"):
+    if m and m.group(1).lower() not in _NOT_UNITS:
         return f" @{m.group(1).lower()} "
-    return " # "
+    return f" {label(body)} "
 
 
-def _commands(s: str) -> str:
-    """Rewrite LaTeX commands with arguments (\\frac, \\sqrt, \\text, ...) into plain infix."""
-    out: list[str] = []
-    i = 0
-    while i < len(s):
-        m = _CMD.match(s, i)
-        if not m:
-            out.append(s[i])
+def label(words: str) -> str:
+    """A quantity named in words (`\\text{Total fruits}`, "Adam's age"), as one unreadable token that keeps
+    its identity: `#total_fruits#`."""
+    slug = "_".join(re.findall(r"[a-z0-9]+", words.lower()))[:60]
+    return f"#{slug}#" if slug else " # "
+
+
+LABEL = re.compile(r"#\w+#")
+
+
+class _Rewriter:
+    """LaTeX commands with arguments (`\\frac`, `\\sqrt`, `\\text`, ...) to plain infix."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.match = _braces(s)
+
+    def group(self, i: int, hi: int) -> tuple[int, int, int] | None:
+        """The argument starting at s[i] (a brace group or one character): (start, end, next index)."""
+        while i < hi and self.s[i] == " ":
             i += 1
-            continue
-        cmd, i = m.group(0), m.end()
-        if cmd in (r"\frac", r"\dfrac", r"\tfrac", r"\cfrac", r"\binom", r"\dbinom"):
-            a = _group(s, i)
-            b = _group(s, a[1]) if a else None
+        if i >= hi:
+            return None
+        if self.s[i] != "{":
+            return i, i + 1, i + 1
+        j = self.match.get(i)
+        if j is None or j >= hi:
+            return None
+        return i + 1, j, j + 1
+
+    def run(self, lo: int, hi: int, depth: int = 0) -> str:
+        if depth > MAX_DEPTH:
+            return " # "
+        s, out, i = self.s, [], lo
+        last = ""  # the last non-space character written
+        while i < hi:
+            m = _CMD.match(s, i, hi) if s[i] == "\\" else None
+            if not m:
+                out.append(s[i])
+                last = s[i] if not s[i].isspace() else last
+                i += 1
+                continue
+            piece, i = self.command(m.group(0), m.end(), hi, depth, last)
+            if piece is None:
+                return " # "
+            out.append(piece)
+            last = piece.rstrip()[-1:] or last
+        return "".join(out)
+
+    def command(self, cmd: str, i: int, hi: int, depth: int, last: str) -> tuple[str | None, int]:
+        if cmd in _FRACS or cmd in (r"\binom", r"\dbinom", r"\tbinom"):
+            a = self.group(i, hi)
+            b = self.group(a[2], hi) if a else None
             if not (a and b):
-                return "#"
-            i = b[1]
-            num, den = _commands(a[0]), _commands(b[0])
-            prev = "".join(out).rstrip()
-            if "frac" in cmd and prev[-1:].isdigit() and num.strip().isdigit() and den.strip().isdigit():
-                out.append(" # ")  # 2\frac{1}{2}: a mixed number or a product? ambiguous, so unchecked
-            elif "binom" in cmd:
-                out.append(f" binom({num})({den}) ")
-            else:
-                out.append(f"(({num})/({den}))")
-        elif cmd == r"\sqrt":
-            if i < len(s) and s[i] == "[":
-                return "#"
-            a = _group(s, i)
+                return None, i
+            num, den = self.run(a[0], a[1], depth + 1), self.run(b[0], b[1], depth + 1)
+            if cmd in _FRACS and last.isdigit() and num.strip().isdigit() and den.strip().isdigit():
+                return " # ", b[2]  # 2\frac{1}{2}: a mixed number or a product? ambiguous, so unread
+            if "binom" in cmd:
+                return f" binom({num})({den}) ", b[2]
+            return f"(({num})/({den}))", b[2]
+        if cmd == r"\sqrt":
+            a = self.group(i, hi) if not (i < hi and self.s[i] == "[") else None
             if not a:
-                return "#"
-            i = a[1]
-            out.append(f" sqrt({_commands(a[0])}) ")
-        elif cmd in (r"\text", r"\textbf", r"\textit", r"\mbox", r"\textrm", r"\operatorname"):
-            a = _group(s, i)
+                return None, i
+            return f" sqrt({self.run(a[0], a[1], depth + 1)}) ", a[2]
+        if cmd in _TEXT_CMDS or cmd == r"\operatorname":
+            a = self.group(i, hi)
             if not a:
-                return "#"
-            i = a[1]
-            out.append(_text_group(a[0]) if cmd != r"\operatorname" else " # ")
-        elif cmd in _SIMPLE:
-            out.append(_SIMPLE[cmd])
-        elif re.fullmatch(r"\\(alpha|beta|gamma|theta|lambda|mu|sigma|phi|omega|delta|epsilon)", cmd):
-            out.append(f" {cmd[1:]} ")
-        else:
-            out.append(" # ")
-    return "".join(out)
+                return None, i
+            return (_text_group(self.s[a[0] : a[1]]) if cmd != r"\operatorname" else " # "), a[2]
+        if cmd in _SIMPLE:
+            return _SIMPLE[cmd], i
+        g = _GREEK.fullmatch(cmd)
+        return (f" {g.group(1)} " if g else " # "), i
 
 
 def normalize(latex: str) -> str:
-    """LaTeX math to plain infix with `|` between separate statements and `#` for the unknown."""
+    """LaTeX math to plain infix with LINK/BREAK between statements and `#` for the unknown."""
     s = _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"\{,\}|,|\\,", "", m.group(2)), latex)
     s = re.sub(r"\^\s*\{?\s*\\circ\s*\}?", "", s)
-    s = re.sub(r"\\(?:begin|end)\{[^}]*\}", "|", s)
-    s = s.replace("&", " ").replace("−", "-").replace("×", "*").replace("÷", "/").replace("≈", "~")
-    s = s.replace("≤", "<=").replace("≥", ">=").replace("≠", "!=").replace("·", "*")
-    s = _commands(s)
+    s = re.sub(r"\\(?:begin|end)\{[^{}]{0,30}\}", LINK, s)
+    s = s.replace("&", " ").replace("~", " ").replace("|", " # ").replace("!=", "! =")  # `1!=1` is 1! = 1
+    s = _Rewriter(s).run(0, len(s))
     # [x] is often the integer part in olympiad texts, so brackets are not read as parentheses.
     s = s.replace("{", "(").replace("}", ")").replace("[", " # ").replace("]", " # ")
-    s = re.sub(r"(?<=[\d)])\s*\.\s*$", "", s)  # a sentence's full stop
-    return s
-
-
-_REL_SPLIT = re.compile(r"(<=|>=|!=|=|~|<|>)")
+    return re.sub(r"(?<=[\d)])\s*\.\s*$", "", s)  # a sentence's full stop
 
 
 def _pieces(s: str) -> list[tuple[str, bool]]:
-    """Separate statements, each with whether it follows the previous one as a consequence (`|`) rather
-    than after a break (`¦`, a comma, a semicolon). A separator splits only after a complete claim (the
+    """Separate statements, each with whether it follows the previous one as a consequence (LINK) rather
+    than after a break (BREAK, a comma, a semicolon). A separator splits only after a complete claim (the
     words in "the sum of 3 and 4 = 7" do not make "4 = 7" a claim), and a line that starts with a
     relation continues the chain above it (align environments)."""
     out: list[tuple[str, bool]] = []
-    cur, linked, link_next = "", False, False
-    for bit in re.split(r"([|¦,;])", s):
-        if bit in ("|", "¦", ",", ";"):
-            if _REL_SPLIT.search(cur):
-                out.append((cur, linked))
-                cur, linked = "", False
-                link_next = bit == "|"
-            else:
-                cur += " # "
-        elif not cur.strip() and bit.strip()[:1] in ("=", "<", ">", "~", "!") and out:
+    cur: list[str] = []
+    blank, has_rel, linked, link_next = True, False, False, False
+    for bit in re.split(f"([{LINK}{BREAK},;])", s):
+        if bit in (LINK, BREAK, ",", ";"):
+            if has_rel:
+                out.append(("".join(cur), linked))
+                cur, blank, has_rel, linked = [], True, False, False
+                link_next = bit == LINK
+            elif not blank:  # words before it ("the sum of 3, 4 = 7"): what follows is no claim of its own
+                cur.append(" # ")
+        elif blank and bit.strip()[:1] in ("=", "<", ">", "≈", "!") and out:
             prev, prev_linked = out.pop()
-            cur, linked = prev + " " + bit, prev_linked
-        else:
-            if not cur.strip():
-                linked = link_next
-            cur += bit
-    out.append((cur, linked))
-    return [(p, link) for p, link in out if _REL_SPLIT.search(p)]
+            cur, blank, has_rel, linked = [prev, " ", bit], False, True, prev_linked
+        elif bit:
+            if blank and bit.strip():
+                linked, blank = link_next, False
+            cur.append(bit)
+            has_rel = has_rel or bool(REL_SPLIT.search(bit))
+    out.append(("".join(cur), linked))
+    return [(p, link) for p, link in out if REL_SPLIT.search(p)]
 
 
 def chains_in(plain: str, pos: int, end: int, math: bool) -> list[Chain]:
     chains = []
     for piece, linked in _pieces(plain):
-        parts = _REL_SPLIT.split(piece)
+        parts = REL_SPLIT.split(piece)
         members = [p.strip() for p in parts[0::2]]
         rels = parts[1::2]
+        cut = len(members) > MAX_MEMBERS
+        if cut:
+            members, rels = members[:MAX_MEMBERS], rels[: MAX_MEMBERS - 1]
         if len(members) >= 2:
-            chains.append(Chain(piece.strip(), members, rels, pos, end, math, linked))
+            chains.append(Chain(piece.strip(), members, rels, pos, end, math, linked, cut))
     return chains
-
-
-def _plain_to_infix(claim: str) -> str:
-    s = claim.replace("$", "").replace("×", "*").replace("÷", "/")
-    s = re.sub(r"(?<=\d)\s*x\s*(?=[\d(])", "*", s)
-    s = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), s)
-    return s
-
-
-def _balanced_prefix(claim: str) -> str:
-    """Cut an unclosed parenthesis and what follows: "2 x 0.10 = 0.20 (20" -> "2 x 0.10 = 0.20"."""
-    opened: list[int] = []
-    for i, ch in enumerate(claim):
-        if ch == "(":
-            opened.append(i)
-        elif ch == ")":
-            if not opened:
-                return claim[:i]
-            opened.pop()
-    return claim[: opened[0]] if opened else claim
-
-
-def _prose_claims(prose: str) -> list[Chain]:
-    out = []
-    for m in _PLAIN_RUN.finditer(prose):
-        run = m.group(0)
-        lead = len(run) - len(run.lstrip(" \t$,."))
-        claim = _balanced_prefix(run.strip(" \t$,.")).rstrip(" \t$,.")
-        start, end = m.start() + lead, m.start() + lead + len(claim)
-        has_op = re.search(r"[-+*/×÷^%]|\d\s*x\s*[\d$(]", claim) or claim.count("=") >= 2
-        if "=" not in claim or not has_op:
-            continue
-        if not re.match(r"-?[\d(]", claim) or not re.search(r"[\d)%]$", claim):
-            continue
-        before = prose[:start].rstrip(" \t$")
-        after = prose[end:]
-        if before[-1:] and not (before[-1].isalpha() or before[-1] in ":;,.\n"):
-            continue  # the expression continues to the left: "x + 5 - 5 = 27 - 5"
-        if _LEFT_WORDS.search(before) or re.match(r"[A-Za-z_(^]|\.\d", after):
-            continue
-        out.extend(chains_in(_plain_to_infix(claim), start, end, False))
-    return out
-
-
-def extract(text: str) -> list[Chain]:
-    """Every relation chain in a step, in order: LaTeX math segments, then arithmetic in the prose."""
-    found: list[Chain] = []
-    spans: list[tuple[int, int]] = []
-    currency = bool(re.search(r"\\[(\[]", text)) or any(
-        c[:1].isspace() or c[-1:].isspace() for c in re.findall(r"(?<!\$)\$([^$]+)\$", text)
-    )
-    pattern = (
-        re.compile(_MATH.pattern.replace(r"|\$\$(.+?)\$\$|\$(.+?)\$", ""), re.DOTALL) if currency else _MATH
-    )
-    for m in list(pattern.finditer(text)) + list(_ENV.finditer(text)):
-        if any(a <= m.start() < b for a, b in spans):
-            continue
-        spans.append((m.start(), m.end()))
-        body = next(g for g in m.groups() if g is not None)
-        found.extend(chains_in(normalize(body), m.start(), m.end(), True))
-    prose = list(text)
-    for a, b in spans:
-        prose[a:b] = " " * (b - a)
-    plain = "".join(prose)
-    for cmd, op in ((r"\times", "*"), (r"\cdot", "*"), (r"\div", "/")):
-        plain = plain.replace(cmd, op.ljust(len(cmd)))  # same length: positions stay valid
-    found.extend(_prose_claims(plain))
-    found.sort(key=lambda c: c.pos)  # stable: chains of one segment keep their order
-    return found

@@ -1,36 +1,43 @@
-"""The symbolic step checker: verify the arithmetic and simple algebra a step claims, with sympy.
+"""The symbolic step checker: read the claims of each step (`_reader`) and verify their arithmetic and simple
+algebra with sympy, each step judged in the context before it.
 
-A claim is `false` only when it is false under every reading of the text (5% as 0.05 and as 5; a unit
-word as a factor and as nothing), and values written with decimals, next to rounding words ("about",
-"round") or with `\\approx`, are compared at the precision written. A step is `false` when one of its
-claims is false, `true` when it has claims and all check out, `unknown` when nothing in it is checkable.
+Scopes: a value given to a variable (`x = 5`, `x = 2 + 3 = 5`) holds for the claims after it, in that step
+and in later steps, until the variable is given another value (a new scope). Values given under a
+hypothesis ("if x = 2", "try x = 3") hold for that step only; a variable given two values in one step is
+not carried on; and a value statement made earlier (in the problem or a previous step) does not reopen
+that scope when it is repeated, so a repeat can never change what a later claim is checked against.
+Nothing a later step says changes the verdict of an earlier one.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import sympy
 
-from veriward.verifiers.prm._expr import Parsed, ParseError, parse
-from veriward.verifiers.prm._latex import Chain, extract
+from veriward.verifiers.prm._algebra import solution_holds
+from veriward.verifiers.prm._check import (
+    ChainResult,
+    Env,
+    Values,
+    binding_target,
+    check_chain,
+    parse_member,
+    pretty,
+)
+from veriward.verifiers.prm._claims import Claim, StepCheck
+from veriward.verifiers.prm._compare import Mode
+from veriward.verifiers.prm._expr import Parsed
+from veriward.verifiers.prm._latex import Chain
+from veriward.verifiers.prm._reader import COMPLEX, Reading, read_step
 
-MAX_CHAINS_PER_STEP = 60
-_ROUNDING = re.compile(
-    r"approx|about|round|nearly|roughly|estimat|nearest|whole|almost|close to|truncat|floor|ceil|"
-    r"quotient|remainder|cycles|complete|full|integer part|greatest integer|"
-    r"\\approx|≈|~|\\sim|\\lfloor|\\lceil|\\dots|\\cdots|\\ldots",
-    re.IGNORECASE,
-)
-# Words that announce a rewrite ("expanding, (x+1)^2 = x^2 + 2x + 1") rather than an equation to solve.
-_REWRITE = re.compile(r"expand|multiply(?:ing)? out|\bfoil\b|distribut", re.IGNORECASE)
-# Steps that state false equations on purpose: refuting a case, testing a guess, checking a value.
-_HYPOTHETICAL = re.compile(
-    r"contradict|impossible|not possible|no solution|cannot|not true|invalid", re.IGNORECASE
-)
+MAX_CHAINS_PER_STEP = 96
+MAX_CHAINS_PER_TRACE = 1500  # fifteen times the most in a ProcessBench solution
 # Words between two equations that mean the second is not derived from the first.
 _NOT_DERIVED = re.compile(
     r"\b(?:if|when|let|suppose|assum\w*|try|trying|test\w*|check\w*|case|or|either|not|alternative\w*|"
@@ -40,185 +47,167 @@ _NOT_DERIVED = re.compile(
 )
 
 
-Env = dict[sympy.Symbol, Parsed]  # values the solution gave its variables in earlier steps
-_BARE_SYMBOL = re.compile(r"[A-Za-z](?:_\w+|_\{\w+\})?")
-# Steps whose values are conditional ("if x = 2", "case 1") give no values to later steps.
-_CONDITIONAL = re.compile(r"\b(?:if|suppose|assum\w*|case|try|when|consider|let's say|test)\b", re.IGNORECASE)
+_FOLLOWS = re.compile(
+    r"\b(?:so|thus|hence|therefore|gives?|giving|becomes?|we (?:get|have|obtain)|factor\w*|simplif\w*|"
+    r"rearrang\w*|expand\w*|i\.e\.)\b|=>",
+    re.IGNORECASE,
+)
+
+
+class TooManyClaims(Exception):
+    """The trace holds more claims than one request checks: nothing is graded (a partial check could
+    leave a false claim unread, so more text could raise the reward)."""
+
+
+@dataclass
+class Scope:
+    """What earlier steps established: variable values, and every value statement made so far."""
+
+    values: Env = field(default_factory=dict)
+    solid: Env = field(default_factory=dict)  # the same, from steps no other step repeats
+    stated: set[tuple[sympy.Symbol, str]] = field(default_factory=set)
+    imaginary: bool = False  # the problem is about complex numbers: `i` is the imaginary unit
 
 
 @dataclass
 class _Equation:
     var: sympy.Symbol
     poly: sympy.Poly
-    decimals: int
     chain: Chain
+    parsed: Parsed  # the right-hand side, for decimals written in a solved form
+    claim: Claim | None  # its own "unknown" entry, dropped once a solution check uses it
 
 
-def _readings(chain: Chain) -> Iterator[tuple[str, str]]:
-    """(percent, units) readings worth trying for a chain."""
-    percents = ["divide", "drop"] if any("%" in m for m in chain.members) else ["divide"]
-    unit_sets = [set(re.findall(r"@(\w+)", m)) for m in chain.members]
-    units = ["symbol"]
-    # "18 - 6 = 12 flamingos": a unit written on the result only, after a computation, may be dropped.
-    only_last = unit_sets[-1] and not any(unit_sets[:-1]) and len(unit_sets[-1]) == 1
-    if only_last and re.search(r"[-+*/]", chain.members[-2]):
-        units.append("drop")
-    for p in percents:
-        for u in units:
-            yield p, u
+def _value_key(p: Parsed) -> str:
+    return str(sympy.nsimplify(p.expr)) if not p.expr.is_Rational else str(p.expr)
 
 
-def _parse(member: str, percent: str, units: str) -> Parsed | None:
-    if "#" in member or not member:
-        return None
-    try:
-        return parse(member, percent, units)
-    except (ParseError, ValueError, TypeError, ZeroDivisionError, OverflowError):
-        return None
+def _mode(reading: Reading, chain: Chain) -> Mode:
+    flags = reading.constructs.at(chain.pos)
+    if flags.approx or "≈" in chain.rels:
+        return "approx"
+    return "quotient" if flags.quotient else "exact"
 
 
-def _close(a: sympy.Expr, b: sympy.Expr, abs_tol: float, rel_tol: float) -> bool:
-    diff = abs(float(sympy.N(a - b, 30)))
-    scale = max(abs(float(sympy.N(a, 30))), abs(float(sympy.N(b, 30))))
-    return diff <= abs_tol * 1.000001 + rel_tol * scale + 1e-12 * scale
+def check_step(text: str, scope: Scope, repeated: bool = False) -> StepCheck:
+    """The claims of one step judged in `scope`, which is then updated with the values the step gives
+    (`repeated`: another step of the trace repeats this one, so its values are not `solid`)."""
+    return judge_step(read_step(text, scope.imaginary), scope, repeated)
 
 
-def _numeric(a: Parsed, b: Parsed, rel: str, loose: bool) -> bool | None:
-    ea, eb = a.expr, b.expr
-    if not (ea.is_real and eb.is_real):
-        return None
-    if rel in ("<", ">", "<=", ">=", "!="):
-        fa, fb = float(sympy.N(ea, 30)), float(sympy.N(eb, 30))
-        if abs(fa - fb) <= 1e-9 * max(abs(fa), abs(fb), 1.0):
-            return rel in ("<=", ">=")
-        return {"<": fa < fb, ">": fa > fb, "<=": fa < fb, ">=": fa > fb, "!=": True}[rel]
-    exact = ea.is_Rational and eb.is_Rational and not (a.decimals or b.decimals)
-    if rel == "=" and not loose and exact:
-        return bool(ea == eb)
-    if loose and eb.is_Integer and sympy.floor(ea) <= eb <= sympy.ceiling(ea):
-        return True  # "49 / 9 = 5 complete cycles", "about 33 people"
-    if rel == "=" and not loose and sympy.simplify(ea - eb) == 0:
-        return True
-    # Compare at the precision written: 1/3 = 0.33, sqrt(2) = 1.41; 33.33 * 3 = 100 after rounding.
-    places = b.decimals or a.decimals
-    if not places and not ea.is_Rational and not eb.is_Rational:
-        return _close(ea, eb, 0.0, 1e-9)  # both exact irrationals: sqrt(8) = 2 sqrt(2)
-    abs_tol = 10.0**-places if places else (0.0 if exact else 0.5)
-    rel_tol = 0.02 if (rel == "~" or loose) else (0.01 if a.decimals or b.decimals or not exact else 0.0)
-    return _close(ea, eb, abs_tol, rel_tol)
-
-
-def _symbolic(a: Parsed, b: Parsed) -> bool | None:
-    """Two sides with symbols: true when they are identical; false only when they differ by a numeric
-    factor and every symbol is a unit ("18 apples - 6 apples = 13 apples")."""
-    ea, eb = a.expr, b.expr
-    if sympy.expand(ea - eb) == 0:
-        return True
-    symbols = ea.free_symbols | eb.free_symbols
-    if all(str(s).startswith("u_") for s in symbols) and eb != 0:
-        ratio = sympy.simplify(ea / eb)
-        if ratio.is_number and ratio.is_real:
-            return bool(_close(ratio, sympy.Integer(1), 0.0, 0.01))
-    return None
-
-
-def _identity(a: Parsed, b: Parsed) -> bool | None:
-    """In `A = B = C`, the later links rewrite an expression: B = C must hold for every value of the
-    variables (rational expressions only; anything with units or decimals is left alone)."""
-    syms = a.expr.free_symbols
-    if (
-        not syms
-        or syms != b.expr.free_symbols
-        or a.decimals
-        or b.decimals
-        or a.expr.is_Symbol
-        or b.expr.is_Symbol
-    ):
-        return None  # "b = c = d" or "PA = PB" with other letters states a condition, not a rewrite
-    if any(str(s).startswith(("u_", "w_")) or str(s) in ("i", "e") for s in syms):
-        return None
-    diff = a.expr - b.expr
-    if not diff.is_rational_function(*syms):
-        return None
-    return bool(sympy.cancel(sympy.together(diff)) == 0)
-
-
-def _expansion(a: Parsed, b: Parsed) -> bool:
-    """`(x + 2)(x - 3) = x^2 - x - 6`: a product of sums on one side, a polynomial of the same degree on
-    the other, so that the claim is a rewrite rather than an equation to solve."""
-
-    def factored(e: sympy.Expr) -> bool:
-        parts = e.args if e.is_Mul else (e,)
-        return any(p.is_Add or (p.is_Pow and p.base.is_Add) for p in parts) and not e.is_Add
-
-    syms = a.expr.free_symbols
-    if not syms or syms != b.expr.free_symbols or factored(a.expr) == factored(b.expr):
-        return False
-    try:
-        da, db = sympy.Poly(a.expr, *syms).total_degree(), sympy.Poly(b.expr, *syms).total_degree()
-    except sympy.PolynomialError:
-        return False
-    return da == db >= 2
-
-
-def _pair(a: Parsed, b: Parsed, rel: str, loose: bool) -> bool | None:
-    if a.expr.free_symbols or b.expr.free_symbols:
-        return _symbolic(a, b) if rel == "=" else None
-    return _numeric(a, b, rel, loose)
-
-
-def _pretty(text: str) -> str:
-    """A claim as a person would write it: ((3)/(4)) -> 3/4, single spaces."""
-    text = re.sub(r"\(\((-?[\w.]+)\)/\((-?[\w.]+)\)\)", r"\1/\2", " ".join(text.split()))
-    return text.replace("@", "")
-
-
-def _bound(p: Parsed, env: Env) -> Parsed | None:
-    """`p` with the solution's earlier values substituted, when that leaves no symbol."""
-    syms = p.expr.free_symbols
-    if not syms or not syms <= env.keys():
-        return None
-    expr = p.expr.subs({s: env[s].expr for s in syms})
-    return Parsed(expr, max(p.decimals, *(env[s].decimals for s in syms)), p.has_percent, p.units)
-
-
-def _check_chain(chain: Chain, loose: bool, env: Env, rewrite: bool = False) -> list[dict[str, Any]]:
-    """One check per adjacent pair of members that could be evaluated (with earlier values of the
-    solution's variables when the pair has symbols)."""
-    verdicts: dict[int, list[bool]] = {}
-    used_env: set[int] = set()
-    for percent, units in _readings(chain):
-        parsed = [_parse(m, percent, units) for m in chain.members]
-        for i in range(1, len(parsed)):
-            a, b = parsed[i - 1], parsed[i]
-            if a is None or b is None:
-                continue
-            v = _pair(a, b, chain.rels[i - 1], loose)
-            # Only "expression with variables = number"; "x = 3" (re)assigns, "y^2 = 4x" states a relation.
-            one_sided = bool(a.expr.free_symbols) != bool(b.expr.free_symbols)
-            if v is None and env and one_sided and chain.rels[i - 1] == "=" and not a.expr.is_Symbol:
-                a2, b2 = _bound(a, env) or a, _bound(b, env) or b
-                if (a2 is not a or b2 is not b) and not (a2.expr.free_symbols or b2.expr.free_symbols):
-                    v = _numeric(a2, b2, "=", loose)
-                    used_env.add(i)
-            in_chain = i >= 2 and chain.rels[i - 2 : i] == ["=", "="]
-            announced = rewrite and chain.rels == ["="] and _expansion(a, b)
-            if v is None and (in_chain or announced):
-                v = _identity(a, b)
-            if v is not None:
-                verdicts.setdefault(i, []).append(v)
-    out = []
-    for i, vs in sorted(verdicts.items()):
-        claim = f"{chain.members[i - 1]} {chain.rels[i - 1]} {chain.members[i]}"
-        check = {"claim": _pretty(claim), "result": "true" if any(vs) else "false"}
-        if i in used_env:
-            check["kind"] = "with earlier values"
-        out.append(check)
+def judge_step(reading: Reading, scope: Scope, repeated: bool = False) -> StepCheck:
+    """`check_step` on a step already read."""
+    out = StepCheck()
+    chains = reading.chains
+    if len(chains) > MAX_CHAINS_PER_STEP:
+        out.unchecked = f"{len(chains)} relation chains; only the first {MAX_CHAINS_PER_STEP} were checked"
+        chains = chains[:MAX_CHAINS_PER_STEP]
+    unread = [Claim("(math too long to read)", "unread", "unread") for _ in range(reading.unread_segments)]
+    out.claims.extend(unread)
+    # A step that solves, sets up or factors equations treats its variables as unknowns: earlier values
+    # are not put into its claims (its own values still are).
+    env = _StepEnv(scope, chains, solving=any(f.unknowns for f in reading.constructs.flags))
+    equations: list[_Equation] = []
+    for chain in chains:
+        if chain.cut:
+            out.unchecked = out.unchecked or "a relation chain too long to check whole"
+        sentence = reading.constructs.sentence(chain.pos)
+        flags = reading.constructs.flags[sentence]
+        values = env.at(sentence, flags.hypothesis or flags.unknowns, flags.alternatives)
+        try:
+            result = check_chain(chain, values, _mode(reading, chain), flags.rewrite)
+        except (ArithmeticError, ValueError, TypeError, AttributeError):  # sympy could not evaluate it
+            result = ChainResult([Claim(pretty(chain.text), "unread", "unread")])
+        out.tautologies += result.tautologies
+        for claim in result.claims:
+            why = reading.constructs.not_asserted(chain.pos, chain.end, claim.result == "false")
+            if why and claim.result in ("true", "false"):
+                claim.result, claim.note = "not_asserted", why
+            out.claims.append(claim)
+        if result.binding is not None:
+            env.bind(result.binding, sentence, flags.hypothesis)
+        eq = _equation(chain, next((c for c in result.claims if c.kind == "equation"), None))
+        if eq is not None:
+            equations.append(eq)
+    _solutions(equations, reading, out)
+    # A value found from an equation of degree two or more is one root among several (a case), not a
+    # value the variable keeps.
+    env.export({eq.var for eq in equations if eq.poly.degree() >= 2}, repeated)
     return out
 
 
-def _equation(a: Parsed | None, b: Parsed | None, chain: Chain) -> _Equation | None:
-    """`a = b` as a polynomial equation in one variable (no units), else None."""
+class _StepEnv:
+    """The values a step's claims may use, chain by chain (see the module docstring)."""
+
+    def __init__(self, scope: Scope, chains: list[Chain], solving: bool) -> None:
+        self.scope = scope
+        self.earlier = {} if solving else scope.values
+        self.earlier_solid = {} if solving else scope.solid
+        self.first: dict[sympy.Symbol, int] = {}  # the chain where the step first gives a variable a value
+        texts: dict[sympy.Symbol, set[str]] = {}
+        for k, chain in enumerate(chains):
+            var = binding_target(chain)
+            if var is not None:
+                self.first.setdefault(var, k)
+                texts.setdefault(var, set()).add(chain.members[-1].replace(" ", ""))
+        self.several = {v for v, t in texts.items() if len(t) > 1}  # "x = 6 or x = 3": no value holds
+        self.step: Env = {}
+        self.sentence: Env = {}
+        self.sentence_index = -1
+        self.hypothetical: set[sympy.Symbol] = set()
+        self.given: dict[sympy.Symbol, set[str]] = {}
+
+    def at(self, sentence: int, closed: bool, alternatives: bool) -> Values:
+        if sentence != self.sentence_index:
+            self.sentence, self.sentence_index = {}, sentence
+        if alternatives:  # "either x = 0 or x^2 - 3 = 0": no value holds
+            return Values()
+        own = {v: p for v, p in self.sentence.items() if v not in self.several}
+        if closed:  # a hypothesis or an equation to solve: only values given in this very sentence
+            return Values(own, own)
+        own = {v: p for v, p in self.step.items() if v not in self.several} | own
+        return Values(self._earlier(self.earlier) | own, self._earlier(self.earlier_solid) | own)
+
+    def _earlier(self, values: Env) -> Env:
+        # A variable this step gives a value is its unknown until then (`2x = 12`, then `x = 6`).
+        return {
+            v: p
+            for v, p in values.items()
+            if v not in self.several and v not in self.hypothetical and v not in self.first
+        }
+
+    def bind(self, binding: tuple[sympy.Symbol, Parsed], sentence: int, hypothesis: bool) -> None:
+        var, value = binding
+        self.sentence[var] = value
+        if hypothesis:
+            self.hypothetical.add(var)
+            self.step.pop(var, None)
+            return
+        self.step[var] = value
+        self.given.setdefault(var, set()).add(_value_key(value))
+
+    def export(self, skip: set[sympy.Symbol], repeated_step: bool) -> None:
+        """Carry on the values this step gave, one per variable, unless it repeats a statement made
+        before (a repeat cannot reopen an older scope); a step that another repeats gives no solid ones."""
+        for var, keys in self.given.items():
+            if len(keys) != 1 or var in self.several or var in self.hypothetical or var in skip:
+                continue
+            key = next(iter(keys))
+            current = self.scope.values.get(var)
+            repeated = (var, key) in self.scope.stated and (current is None or _value_key(current) != key)
+            if not repeated:
+                self.scope.values[var] = self.step[var]
+                if not repeated_step:
+                    self.scope.solid[var] = self.step[var]
+        self.scope.stated |= {(var, key) for var, keys in self.given.items() for key in keys}
+
+
+def _equation(chain: Chain, claim: Claim | None) -> _Equation | None:
+    """The chain's first link as a polynomial equation in one variable (no units), else None."""
+    if any(r != "=" for r in chain.rels):
+        return None
+    a = parse_member(chain.members[0], "divide", "symbol", chain.imaginary)
+    b = parse_member(chain.members[1], "divide", "symbol", chain.imaginary)
     if a is None or b is None:
         return None
     expr = a.expr - b.expr
@@ -232,117 +221,83 @@ def _equation(a: Parsed | None, b: Parsed | None, chain: Chain) -> _Equation | N
         return None
     if not 1 <= poly.degree() <= 4 or not all(c.is_Rational for c in poly.all_coeffs()):
         return None
-    return _Equation(var, poly, max(a.decimals, b.decimals), chain)
+    return _Equation(var, poly, chain, b, claim)
 
 
 def _derived(prev: _Equation, cur: _Equation, text: str) -> bool:
-    """Whether `cur` is written as a consequence of `prev` (same segment through "=>"/"so", or prose
-    between them without words such as "if", "or", "check")."""
+    """Whether `cur` is written as a consequence of `prev`: in the same segment through "=>"/"so", or with
+    prose between them that has no word such as "if", "or", "check" and, unless `cur` is a solved form,
+    says it follows ("so", "gives", "factoring": equations listed one under another are not derived)."""
     if prev.chain is cur.chain:
         return False
     if prev.chain.pos == cur.chain.pos:
         return cur.chain.linked
     gap = text[prev.chain.end : cur.chain.pos]
-    return len(gap) <= 120 and not _NOT_DERIVED.search(gap) and "\n\n" not in gap
+    if len(gap) > 120 or _NOT_DERIVED.search(gap) or "\n\n" in gap:
+        return False
+    return cur.poly.degree() == 1 or bool(_FOLLOWS.search(gap))
 
 
 def _solved_form(chain: Chain) -> bool:
     return any(re.fullmatch(r"-?[A-Za-z](?:_\w+)?|w_\w+|[A-Za-z]+", m.strip()) for m in chain.members)
 
 
-def _check_solution(prev: _Equation, cur: _Equation) -> dict[str, Any] | None:
-    """`prev => cur` where `cur` is linear in the same variable: its root must solve `prev`."""
-    if prev.var != cur.var or cur.poly.degree() != 1 or _solved_form(prev.chain):
-        return None  # "x = 2 => x = 3" lists values rather than derives one from the other
-    c1, c0 = cur.poly.all_coeffs()
-    root = -c0 / c1
-    claim = f"{_pretty(prev.chain.text)} => {_pretty(cur.chain.text)}"
-    if prev.decimals or cur.decimals:
-        if prev.poly.degree() != 1:
-            return None
-        p1, p0 = prev.poly.all_coeffs()
-        places = cur.decimals or prev.decimals
-        ok = _close(root, -p0 / p1, 10.0**-places, 0.01)
-    else:
-        ok = prev.poly.eval(root) == 0
-    return {"claim": claim, "result": "true" if ok else "false", "kind": "solution"}
+def _solutions(equations: list[_Equation], reading: Reading, out: StepCheck) -> None:
+    """`prev => cur` in the same variable: every root of `cur` must solve `prev` (`x^2 - 3x = 1` does not
+    factor as `(x - 1)(x - 3) = 0`; `x^2 = 4 => x = 2` holds, a root being chosen). Not
+    checked where alternatives are listed (`x - 8 = 12 or x - 8 = -12`, then `x = 20 or x = -4`): which
+    follows from which is not written."""
 
+    def alternatives(eq: _Equation) -> bool:
+        """Another equation in the same variable beside it, not linked to it by "=>" ("or", ",")."""
+        k = equations.index(eq)
+        for j, o in enumerate(equations):
+            if o is not eq and o.var == eq.var and o.chain.pos == eq.chain.pos:
+                later = equations[max(j, k)]
+                if not later.chain.linked:
+                    return True
+        return reading.constructs.at(eq.chain.pos).alternatives
 
-def check_step(text: str, env: Env | None = None) -> list[dict[str, Any]]:
-    """The checks of one step: one entry per claim with `claim`, `result` ("true"/"false")."""
-    loose = bool(_ROUNDING.search(text))
-    rewrite = bool(_REWRITE.search(text))
-    checks: list[dict[str, Any]] = []
-    equations: list[_Equation] = []
-    for chain in extract(text)[:MAX_CHAINS_PER_STEP]:
-        try:
-            checks.extend(_check_chain(chain, loose, {} if _CONDITIONAL.search(text) else env or {}, rewrite))
-        except (ArithmeticError, ValueError, TypeError, AttributeError):
-            continue  # sympy could not evaluate a member: the chain is uncheckable, not wrong
-        if all(r == "=" for r in chain.rels):
-            eq = _equation(
-                _parse(chain.members[0], "divide", "symbol"),
-                _parse(chain.members[1], "divide", "symbol"),
-                chain,
-            )
-            if eq is not None:
-                if equations and _derived(equations[-1], eq, text):
-                    found = _check_solution(equations[-1], eq)
-                    if found is not None:
-                        checks.append(found)
-                equations.append(eq)
-    if _HYPOTHETICAL.search(text):
-        for c in checks:
-            if c["result"] == "false":
-                c["result"], c["note"] = (
-                    "unknown",
-                    "the step may state it on purpose (a refuted case, a test)",
-                )
-    return checks
-
-
-def step_result(checks: Sequence[dict[str, Any]]) -> str:
-    if any(c["result"] == "false" for c in checks):
-        return "false"
-    return "true" if checks else "unknown"
-
-
-def _assignments(text: str) -> list[tuple[sympy.Symbol, Parsed]]:
-    """`x = 5`, `x = 2 + 3 = 5`: a variable given a number (unconditionally) in a step."""
-    if _CONDITIONAL.search(text):
-        return []
-    out = []
-    for chain in extract(text)[:MAX_CHAINS_PER_STEP]:
-        if not _BARE_SYMBOL.fullmatch(chain.members[0]) or any(r != "=" for r in chain.rels):
+    for prev, eq in itertools.pairwise(equations):
+        if not _derived(prev, eq, reading.text) or alternatives(prev) or alternatives(eq):
             continue
-        var, value = (
-            _parse(chain.members[0], "divide", "symbol"),
-            _parse(chain.members[-1], "divide", "symbol"),
-        )
-        if var is not None and value is not None and var.expr.is_Symbol and not value.expr.free_symbols:
-            out.append((var.expr, value))
-    return out
+        if prev.var != eq.var or _solved_form(prev.chain):
+            continue  # "x = 2 => x = 3" lists values rather than derives one from the other
+        ok = solution_holds(prev.poly, eq.poly, eq.parsed)
+        text_ = f"{pretty(prev.chain.text)} => {pretty(eq.chain.text)}"
+        out.claims.append(Claim(text_, "true" if ok else "false", "solution"))
+        for used in (prev, eq):  # premises and conclusions of a checked solution are accounted for
+            if used.claim is not None and used.claim in out.claims:
+                out.claims.remove(used.claim)
+                used.claim = None
 
 
-def _consistent_values(steps: Sequence[str]) -> list[list[tuple[sympy.Symbol, Parsed]]]:
-    """Per step, the values it gives to variables that keep one value through the whole solution (a
-    variable reused for another quantity, or given several values, gives none)."""
-    found = [_assignments(s) for s in steps]
-    seen: dict[sympy.Symbol, Parsed] = {}
-    reused: set[sympy.Symbol] = set()
-    for var, value in (pair for step in found for pair in step):
-        if var in seen and not _close(seen[var].expr, value.expr, 0.0, 1e-9):
-            reused.add(var)
-        seen.setdefault(var, value)
-    return [[(v, p) for v, p in step if v not in reused] for step in found]
-
-
-def check_steps(steps: Sequence[str]) -> list[list[dict[str, Any]]]:
-    """Checks for each step (importable, so that the worker pool can run it under a deadline)."""
-    values = _consistent_values(steps)
-    env: Env = {}
+def check_steps(steps: Sequence[str], problem: str = "", repeated: set[int] | None = None) -> list[StepCheck]:
+    """Checks for each step, each in the context of the steps before it (and the problem's values).
+    Every step is read first (linear), so that a trace with more claims than one request checks is
+    refused before any of them is evaluated."""
+    scope = Scope(imaginary=bool(COMPLEX.search(problem)))
+    readings = [_isolated(partial(read_step, text, scope.imaginary)) for text in steps]
+    if sum(min(len(r.chains), MAX_CHAINS_PER_STEP) for r in readings if r) > MAX_CHAINS_PER_TRACE:
+        raise TooManyClaims(f"more than {MAX_CHAINS_PER_TRACE} relation chains to check")
+    if problem:
+        _isolated(partial(check_step, problem, scope))  # its values hold from the start; not graded
     out = []
-    for text, given in zip(steps, values, strict=True):
-        out.append(check_step(text, env))
-        env.update(given)
+    for i, reading in enumerate(readings):
+        judged = _isolated(partial(judge_step, reading, scope, i in (repeated or set()))) if reading else None
+        out.append(judged or StepCheck([Claim("(the step)", "unread", "unread", "the reader failed on it")]))
     return out
+
+
+T = TypeVar("T")
+
+
+def _isolated(work: Callable[[], T]) -> T | None:
+    """`work()`, or None if it raised: a reader fault on one step leaves that step unread (never verified,
+    never false) instead of turning the whole request into `error`, which no text may cause."""
+    try:
+        return work()
+    except MemoryError:
+        raise
+    except Exception:  # any fault of the reader on candidate text
+        return None
