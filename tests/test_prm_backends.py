@@ -87,6 +87,16 @@ class _Model:
         at_tags = [lg for i, lg in zip(ids, logits, strict=True) if i == tag]
         return [math.exp(b) / (math.exp(a) + math.exp(b)) for a, b in at_tags]
 
+    def step_rows(self, text: str) -> list[list[float]]:
+        return [[1 - p, p] for p in self.step_probs(text)]
+
+    def token_rows(self, text: str) -> list[list[float]]:
+        """Every token's [P(neg), P(pos)], as vLLM's ALL pooler answers."""
+        ids = self.tok(text)["input_ids"]
+        with torch.inference_mode():
+            logits = self.prm(torch.tensor([ids])).logits[0]
+        return torch.softmax(logits.float(), dim=-1).tolist()
+
     def next_logprobs(self, messages: list[dict[str, str]]) -> list[tuple[str, float]]:
         text = "".join(f"<|im_start|> {m['role']}\n{m['content']} <|im_end|>\n" for m in messages)
         ids = self.tok(text + "<|im_start|> assistant\n")["input_ids"]
@@ -101,6 +111,7 @@ def _fake_servers(model: _Model) -> FastAPI:
     app = FastAPI()
     app.state.calls = {"pooling": 0, "chat": 0}
     app.state.fail = 0
+    app.state.all_tokens = False  # vLLM's ALL pooler: one row per token instead of one per step tag
     app.state.last_messages = []
 
     def failing() -> JSONResponse | None:
@@ -115,9 +126,15 @@ def _fake_servers(model: _Model) -> FastAPI:
         body = await req.json()
         if (busy := failing()) is not None:
             return busy
-        data = [{"index": i, "object": "pooling", "data": [[1 - p, p] for p in model.step_probs(text)]}
-                for i, text in enumerate(body["input"])]  # fmt: skip
+        rows = model.token_rows if app.state.all_tokens else model.step_rows
+        data = [{"index": i, "object": "pooling", "data": rows(text)} for i, text in enumerate(body["input"])]
         return {"id": "pool-1", "object": "list", "model": body["model"], "data": data, "usage": {}}
+
+    @app.post("/tokenize")
+    async def tokenize(req: Request) -> Any:
+        body = await req.json()
+        ids = model.tok(body["prompt"], add_special_tokens=body.get("add_special_tokens", True))["input_ids"]
+        return {"count": len(ids), "max_model_len": 4096, "tokens": ids}
 
     @app.post("/v1/chat/completions")
     async def chat(req: Request) -> Any:
@@ -226,6 +243,28 @@ def test_vllm_batches_solutions_in_one_request(
     assert app.state.calls["pooling"] == before + 1
     for (problem, steps), scores in zip(items, got, strict=True):
         assert scores == pytest.approx(tiny[2].step_probs(prm_prompt(problem, steps)), abs=1e-6)
+
+
+def test_vllm_all_token_rows_are_read_at_the_step_tags(
+    tiny: tuple[Path, Path, _Model], fake: tuple[str, FastAPI]
+) -> None:
+    url, app = fake
+    items = [(PROBLEM, STEPS), ("so", ["the answer is", "so"])]
+
+    async def run() -> list[list[float]]:
+        backend = VllmPrm(JsonClient(url, 30, 0, 4), "tiny")
+        try:
+            return await backend.score_many(items, time.monotonic() + 60)
+        finally:
+            await backend.aclose()
+
+    app.state.all_tokens = True
+    try:
+        got = asyncio.run(run())
+    finally:
+        app.state.all_tokens = False
+    for (problem, steps), scores in zip(items, got, strict=True):
+        assert scores == pytest.approx(tiny[2].step_probs(prm_prompt(problem, steps)), abs=1e-5)
 
 
 def test_openai_backend_judges_each_step(

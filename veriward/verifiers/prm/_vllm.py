@@ -1,7 +1,9 @@
 """A PRM served by vLLM's pooling API (Qwen2.5-Math-PRM style).
 
-The solution is sent as one chat transcript whose steps each end with the step tag `<extra_0>`; the
-server's step pooler answers one `[P(negative), P(positive)]` pair per tag.
+The solution is sent as one chat transcript whose steps each end with the step tag `<extra_0>`. vLLM
+answers in one of two shapes: with the STEP pooler, one `[P(negative), P(positive)]` row per tag; with the
+ALL pooler (and in versions where token classification pools every token), one row per token. For the
+latter, the tag's positions come from vLLM's own `/tokenize` of the same prompt, never from a guess.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class VllmPrm:
     def __init__(self, client: JsonClient, model: str) -> None:
         self.client = client
         self.model = model
+        self._tag_id: int | None = None
 
     async def score_many(
         self, items: Sequence[tuple[str, Sequence[str]]], deadline: float
@@ -56,13 +59,42 @@ class VllmPrm:
         if not isinstance(data, list) or len(data) != len(items):
             raise ScorerUnavailable("pooling answer has no `data` list with one entry per input")
         out = []
-        for entry, (_, steps) in zip(sorted(data, key=lambda d: d.get("index", 0)), items, strict=True):
+        ordered = sorted(data, key=lambda d: d.get("index", 0) if isinstance(d, dict) else 0)
+        for entry, prompt, (_, steps) in zip(ordered, prompts, items, strict=True):
             values = entry.get("data") if isinstance(entry, dict) else None
-            if not isinstance(values, list) or len(values) != len(steps):
-                got = len(values) if isinstance(values, list) else "no"
-                raise ScorerUnavailable(f"pooling answer has {got} step values for {len(steps)} steps")
+            if not isinstance(values, list):
+                raise ScorerUnavailable("pooling answer has no step values")
+            if len(values) > len(steps):  # one row per token: keep the rows at the step tags
+                values = await self._at_tags(values, prompt, deadline)
+            if len(values) != len(steps):
+                raise ScorerUnavailable(
+                    f"pooling answer has {len(values)} step values for {len(steps)} steps"
+                )
             out.append([positive_probability(v) for v in values])
         return out
+
+    async def _tokens(self, text: str, deadline: float) -> list[int]:
+        body = await self.client.post(
+            "/tokenize", {"model": self.model, "prompt": text, "add_special_tokens": False}, deadline
+        )
+        tokens = body.get("tokens") if isinstance(body, dict) else None
+        if not isinstance(tokens, list) or not all(isinstance(t, int) for t in tokens):
+            raise ScorerUnavailable("vLLM's /tokenize answer has no `tokens` list")
+        return tokens
+
+    async def _at_tags(self, rows: list[Any], prompt: str, deadline: float) -> list[Any]:
+        """The per-token rows at the step tag's token, located by vLLM's tokenization of the prompt."""
+        if self._tag_id is None:
+            tag = await self._tokens(STEP_TAG, deadline)
+            if len(tag) != 1:
+                raise ScorerUnavailable(
+                    f"the step tag {STEP_TAG} is {len(tag)} tokens for this model, not one"
+                )
+            self._tag_id = tag[0]
+        tokens = await self._tokens(prompt, deadline)
+        if len(tokens) != len(rows):
+            raise ScorerUnavailable(f"pooling answer has {len(rows)} token rows for {len(tokens)} tokens")
+        return [row for tok, row in zip(tokens, rows, strict=True) if tok == self._tag_id]
 
     async def score(self, problem: str, steps: Sequence[str], deadline: float) -> list[float]:
         return (await self.score_many([(problem, steps)], deadline))[0]
