@@ -82,10 +82,12 @@ def _math_dos(text: str, ref: Any, opts: dict[str, Any]) -> bool:
     for ch in text[:200_000]:
         depth += {"{": 1, "}": -1}.get(ch, 0)
         peak = max(peak, depth)
-    return (
-        peak > 100
-        or re.search(r"\^\{?[^}]{0,20}\^\{?[^}]{0,20}\^|\d{7,}\s*\)?\s*!|\^\{?\d{6,}", text) is not None
-    )
+    return peak > 100 or _DOS.search(text) is not None
+
+
+# Towers, a factorial of a 7-digit number, a 6-digit exponent. Each alternative starts only where its run
+# starts (no digit before the digits) and its repeats are possessive, so a long digit run is read once.
+_DOS = re.compile(r"\^\{?[^}^]{0,20}+\^\{?[^}^]{0,20}+\^|(?<!\d)\d{7,}+\s*+\)?\s*+!|\^\{?+\d{6}")
 
 
 # -- lean ------------------------------------------------------------------------------------------
