@@ -91,7 +91,7 @@ def _host_config(api: Any, limits: Limits) -> Any:
             Ulimit(name="fsize", soft=limits.fsize_mb * mb, hard=limits.fsize_mb * mb),
             Ulimit(name="core", soft=0, hard=0),
         ],
-        shm_size=mb,
+        shm_size=limits.shm_mb * mb,
         ipc_mode="private",
     )
 
@@ -130,7 +130,7 @@ class DockerSandbox(Sandbox):
         self.owner = uuid.uuid4().hex
         self._client: Any = None
         self._executor: ThreadPoolExecutor | None = None
-        self._ready: asyncio.Queue[tuple[str, tuple[int, int, float, int, int, int]]] | None = None
+        self._ready: asyncio.Queue[tuple[str, tuple[int, int, float, int, int, int, int]]] | None = None
         self._refill: list[asyncio.Task[None]] = []
         self._creating = 0
         self._jobs: asyncio.Semaphore | None = None
