@@ -44,10 +44,13 @@ def _exec(source, filename, ns):
 def _namespace(job, conn, name):
     ns = {"__name__": name, "__builtins__": __builtins__}
     _exec(job.get("context"), "context.py", ns)
-    for mod in job.get("imports") or []:
+    for spec in job.get("imports") or []:  # "math", or "typing.List"
+        mod, _, attr = spec.partition(".")
         try:
-            ns[mod] = importlib.import_module(mod)
-        except ImportError:
+            ns[attr or mod] = (
+                getattr(importlib.import_module(mod), attr) if attr else importlib.import_module(mod)
+            )
+        except (ImportError, AttributeError):
             continue
     conn.bind(ns, job.get("bind") or [])
     return ns

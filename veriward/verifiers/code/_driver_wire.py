@@ -115,7 +115,7 @@ def decode(v, ref=None, depth=0):
     if tag == "dict":
         return dict(_pairs(items, ref, d))
     if tag in ("Counter", "OrderedDict"):
-        return (_COUNTER if tag == "Counter" else _ORDERED)(_pairs(items, ref, d))
+        return (_COUNTER if tag == "Counter" else _ORDERED)(dict(_pairs(items, ref, d)))
     if tag == "defaultdict":
         return _DEFAULT(None, _pairs(items, ref, d))  # the factory stays with its owner
     if tag in ("bytes", "bytearray"):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from veriward.errors import RequestError
-from veriward.verifiers.code._names import top_level_imports
+from veriward.verifiers.code._names import defined_names, top_level_imports
 
 _PASSED = ("language", "time_limit_s", "memory_limit_mb", "float_tolerance", "checker")
 _MAX_INFLATED = 64 * 1024 * 1024  # LiveCodeBench's compressed private tests, once inflated
@@ -81,10 +81,11 @@ def _mbpp(row: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(setup, str):
         raise _bad("test_setup_code", "must be a string")
     # The reference solution's own imports stand in for `test_imports` that a copy of the data dropped.
-    code = row.get("code")
-    solution_imports = top_level_imports(code) if isinstance(code, str) else ""
-    context = "\n".join([*imports, solution_imports, setup]).strip()
-    return {"asserts": tests, **({"context": context} if context else {})}
+    code = row["code"] if isinstance(row.get("code"), str) else ""
+    context = "\n".join([*imports, top_level_imports(code), setup]).strip()
+    # The functions the reference solution defines are the solution's interface, even one named `sum`.
+    ref: dict[str, Any] = {"asserts": tests, "interface": defined_names(code)}
+    return {**ref, "context": context} if context else ref
 
 
 def _apps(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Which names test code takes from the solution (parsed only: test code runs in the sandbox).
 
 A name the test code reads but never binds, and that is not a builtin, comes from the solution's module,
-as in the harnesses that run `solution + test` in one namespace, with one exception: the name of a
-standard-library module (`math`, `re`) is imported by the checker itself, so that a solution cannot hand
-the test a `math` whose `isclose` always says yes.
+as in the harnesses that run `solution + test` in one namespace, with two exceptions that the checker
+imports itself, so that a solution cannot hand the test a `math` whose `isclose` always says yes: the name
+of a standard-library module (`math`, `re`), and a name `typing` exports (`List` in an annotation).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 import builtins
 import sys
+import typing
 
 _BUILTINS = frozenset(dir(builtins))
 _STDLIB = frozenset(sys.stdlib_module_names)
+_TYPING = frozenset(typing.__all__)
 
 
 def _bound(tree: ast.AST) -> set[str]:
@@ -44,17 +46,45 @@ def _loaded(tree: ast.AST) -> list[str]:
     return list(seen)
 
 
-def free_names(code: list[str], context: str = "") -> tuple[list[str], list[str]]:
-    """(names to take from the solution, standard-library modules to import) for the test code pieces
-    `code`, run after the trusted `context`. Every piece must parse (the reference checks that first)."""
+def free_names(
+    code: list[str], context: str = "", interface: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """(names to take from the solution, what the checker imports itself: `math` or `typing.List`) for the
+    test code pieces
+    `code`, run after the trusted `context`. Every piece must parse (the reference checks that first).
+
+    `interface`: names the dataset says the solution defines (MBPP's reference code defines `sum`); those
+    come from the solution even when they name a builtin or a module."""
     trees = [ast.parse(piece) for piece in code]
     bound = _bound(ast.parse(context)) if context else set()
     for tree in trees:
         bound |= _bound(tree)
-    free = [n for tree in trees for n in _loaded(tree) if n not in bound and n not in _BUILTINS]
-    free = [n for n in dict.fromkeys(free) if not n.startswith("__")]
-    imports = [n for n in free if n in _STDLIB]
-    return [n for n in free if n not in _STDLIB], imports
+    loaded = dict.fromkeys(n for tree in trees for n in _loaded(tree) if n not in bound)
+    free = [n for n in loaded if n in interface or (n not in _BUILTINS and not n.startswith("__"))]
+    own = [n for n in free if (n in _STDLIB or n in _TYPING) and n not in interface]
+    imports = [n if n in _STDLIB else f"typing.{n}" for n in own]
+    return [n for n in free if n not in own], imports
+
+
+def names_solution(code: str) -> bool:
+    """Does `code` name the module `solution` (an import of it, or its name as a string)?"""
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "solution":
+            return True
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "solution" for a in node.names):
+            return True
+        if isinstance(node, ast.Constant) and node.value == "solution":
+            return True
+    return False
+
+
+def defined_names(code: str) -> list[str]:
+    """The functions and classes defined at the top level of `code` (a dataset's reference solution)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
 
 
 def top_level_imports(code: str) -> str:

@@ -11,7 +11,7 @@ from veriward.errors import RequestError
 from veriward.verifiers.code._compare import Compare
 from veriward.verifiers.code._languages import LANGUAGES as _NATIVE
 from veriward.verifiers.code._languages import check_reference as _check_native
-from veriward.verifiers.code._names import free_names, pytest_units
+from veriward.verifiers.code._names import free_names, names_solution, pytest_units
 
 LANGUAGES = ("python", *_NATIVE)
 MAX_TESTS = 1000
@@ -79,6 +79,9 @@ class CodeReference(BaseModel):
     context: str | None = Field(default=None, description="trusted code the checker runs before the tests")
     prelude: str | None = Field(default=None, description="code run before the solution's, in its process")
     checker: Checker | None = None
+    interface: list[str] | None = Field(
+        default=None, max_length=1000, description="names the solution defines that tests use, builtins too"
+    )
     compare: Compare = "strict"
     time_limit_s: float = Field(
         default=4.0, gt=0, le=60, description="CPU-time limit of each test (wall clock: twice that, plus 1 s)"
@@ -139,7 +142,13 @@ class CodeReference(BaseModel):
                 raise ValueError("`pytest` defines no test (functions named test*, or Test* classes)")
             if len(self._units) > MAX_TESTS:
                 raise ValueError(f"`pytest` has {len(self._units)} tests; the limit is {MAX_TESTS}")
-        self._bind, self._imports = free_names(code, context)
+        interface = frozenset(self.interface or ())
+        if not all(name.isidentifier() for name in interface):
+            raise ValueError("`interface` must be a list of identifiers")
+        self._bind, self._imports = free_names(code, context, interface)
+        if form != "test_code" and not self._bind and not any(names_solution(piece) for piece in code):
+            # e.g. a KodCode row whose test code defines the function itself: every response would pass
+            raise ValueError(f"the `{form}` tests never use the solution (no name comes from it)")
 
     @property
     def mode(self) -> Mode:
