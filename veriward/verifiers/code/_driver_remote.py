@@ -238,8 +238,8 @@ class Conn:
         if self.proc is None:
             self._start()
         rec = self._roundtrip(msg)
-        if type(rec.get("out")) is str:
-            sys.stdout.write(rec["out"])  # what the candidate printed, where the test can capture it
+        if type(rec.get("out")) is str:  # what the candidate printed, where the test can capture it
+            sys.stdout.write(rec["out"].encode("utf-8", "backslashreplace").decode("utf-8"))
         return rec
 
     def remote(self, n):

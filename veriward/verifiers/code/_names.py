@@ -12,10 +12,18 @@ import ast
 import builtins
 import sys
 import typing
+import warnings
 
 _BUILTINS = frozenset(dir(builtins))
 _STDLIB = frozenset(sys.stdlib_module_names)
 _TYPING = frozenset(typing.__all__)
+
+
+def parse(code: str) -> ast.Module:
+    """`ast.parse`, without the warnings (invalid escapes, ...) that datasets' code is full of."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(code)
 
 
 def _bound(tree: ast.AST) -> set[str]:
@@ -55,8 +63,8 @@ def free_names(
 
     `interface`: names the dataset says the solution defines (MBPP's reference code defines `sum`); those
     come from the solution even when they name a builtin or a module."""
-    trees = [ast.parse(piece) for piece in code]
-    bound = _bound(ast.parse(context)) if context else set()
+    trees = [parse(piece) for piece in code]
+    bound = _bound(parse(context)) if context else set()
     for tree in trees:
         bound |= _bound(tree)
     loaded = dict.fromkeys(n for tree in trees for n in _loaded(tree) if n not in bound)
@@ -68,7 +76,7 @@ def free_names(
 
 def names_solution(code: str) -> bool:
     """Does `code` name the module `solution` (an import of it, or its name as a string)?"""
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse(code)):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "solution":
             return True
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "solution" for a in node.names):
@@ -81,7 +89,7 @@ def names_solution(code: str) -> bool:
 def defined_names(code: str) -> list[str]:
     """The functions and classes defined at the top level of `code` (a dataset's reference solution)."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
@@ -90,7 +98,7 @@ def defined_names(code: str) -> list[str]:
 def top_level_imports(code: str) -> str:
     """The import statements at the top level of `code` (a dataset's reference solution), as source."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ""
     lines = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
@@ -101,7 +109,7 @@ def pytest_units(code: str) -> list[str]:
     """The tests of a pytest module, as pytest collects them by default: top-level `test*` functions and
     `test*` methods of top-level `Test*` classes (`Class::method`)."""
     units: list[str] = []
-    for node in ast.parse(code).body:
+    for node in parse(code).body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
             units.append(node.name)
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):

@@ -11,7 +11,7 @@ from veriward.errors import RequestError
 from veriward.verifiers.code._compare import Compare
 from veriward.verifiers.code._languages import LANGUAGES as _NATIVE
 from veriward.verifiers.code._languages import check_reference as _check_native
-from veriward.verifiers.code._names import free_names, names_solution, pytest_units
+from veriward.verifiers.code._names import free_names, names_solution, parse, pytest_units
 
 LANGUAGES = ("python", *_NATIVE)
 MAX_TESTS = 1000
@@ -57,7 +57,7 @@ class Checker(BaseModel):
 
 def _parse(code: str, what: str) -> ast.Module:
     try:
-        return ast.parse(code)
+        return parse(code)
     except SyntaxError as exc:
         raise ValueError(f"`{what}` does not parse: {exc.msg} (line {exc.lineno})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
