@@ -98,8 +98,13 @@ def peer_job(dataset: str, item: Item, solution: str) -> tuple[list[str], dict[s
     else:
         test = "from solution import *\n" + row["test_code"]
         files = {"solution.py": solution.encode(), "test_solution.py": test.encode()}
-        return ["python3", "-B", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_solution.py"], files
-    return ["python3", "-B", "main.py"], {"main.py": program.encode()}
+        return _in_tmp("python3 -B -m pytest -q -p no:cacheprovider test_solution.py"), files
+    return _in_tmp("python3 -B main.py"), {"main.py": program.encode()}
+
+
+def _in_tmp(command: str) -> list[str]:
+    """Run from a writable copy of the job's files (some tests write files next to themselves)."""
+    return ["sh", "-c", f"cp -r /box/. /tmp/ && cd /tmp && exec {command}"]
 
 
 async def peer_scores(

@@ -272,6 +272,26 @@ def test_no_state_reaches_the_next_test(server: LiveServer) -> None:
     assert leaked == {}, leaked
 
 
+HIDE = r"""
+import os
+found = [p for p in ("/tmp/locked/mark", "/tmp/deep") if os.path.lexists(p)]
+os.makedirs("/tmp/locked", exist_ok=True)
+open("/tmp/locked/mark", "w").write("1")
+os.chmod("/tmp/locked", 0)  # unreadable: a careless wipe skips it
+os.mkdir("/tmp/deep")
+os.chdir("/tmp/deep")
+for _ in range(3000):  # deeper than a recursive delete can go, and past PATH_MAX
+    os.mkdir("dddd")
+    os.chdir("dddd")
+print(" ".join(found) or "clean")
+"""
+
+
+def test_state_the_candidate_hides_is_wiped_too(server: LiveServer) -> None:
+    res = score_all(server, {"x": {"response": _fence(HIDE), "reference": {"stdio": CLEAN3}}})["x"]
+    assert res["score"] == 1.0, res["details"]
+
+
 def test_dev_is_not_writable_beyond_a_small_shm(server: LiveServer) -> None:
     probe = r"""
 import os

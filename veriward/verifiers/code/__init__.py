@@ -10,7 +10,7 @@ from veriward.settings import Settings
 from veriward.verifiers.base import Context, Outcome, Verifier
 from veriward.verifiers.code._compare import clean, clean_text
 from veriward.verifiers.code._extract import extract_code
-from veriward.verifiers.code._judge import run_checker
+from veriward.verifiers.code._judge import reserve_s, run_checker
 from veriward.verifiers.code._native import NATIVE_DRIVERS
 from veriward.verifiers.code._python import DRIVERS as _PY_DRIVERS
 from veriward.verifiers.code._reference import CodeReference, parse_reference
@@ -60,16 +60,21 @@ class CodeVerifier(Verifier):
     name = "code"
     description = (
         "Runs the program in a sandbox (Docker or bubblewrap) against function-call cases, stdin/stdout "
-        "tests or HumanEval-style test code; score = passed / total. Hack-resistant: verdicts are "
-        "computed outside the sandbox from JSON-encoded values."
+        "tests, HumanEval-style test code, MBPP-style asserts or pytest tests; score = mean test score. "
+        "Hack-resistant: verdicts are computed outside the sandbox from JSON-encoded values, test code runs "
+        "apart from the candidate, and tests share nothing."
     )
     reference_help = (
         'An object: {"language": "python", "entry_point": "f", plus one of "cases": [{"args": [...], '
-        '"kwargs": {...}, "expected": <JSON>}], "stdio": [{"input": "...", "output": "..."}], '
-        '"test_code": "def check(candidate): ..."; optional "time_limit_s" (per test), '
-        '"memory_limit_mb", "float_tolerance"}. The code is the last ```python (or plain ```) block of '
-        "the response, else the whole response. Other languages: c, cpp, java, javascript, go, rust "
-        "(stdio for all; cases for javascript and java; fenced with their own tag)."
+        '"kwargs": {...}, "expected": <JSON>, "also": [<JSON>]}], "stdio": [{"input": "...", "output": '
+        '"..."}], "test_code": "def check(candidate): ...", "asserts": ["assert f(1) == 2", ...], "pytest": '
+        '"<a pytest module>"; optional "context" and "prelude" (trusted code for the checker / before the '
+        'solution), "checker": {"source": "def check(input, output, expected): ...", "style": '
+        '"function" | "testlib"}, "compare": "strict" | "python", "time_limit_s" (per test), '
+        '"memory_limit_mb", "float_tolerance"}. Or a dataset row as distributed plus "format": humaneval, '
+        "mbpp, apps, taco, livecodebench, codecontests, kodcode, pytest. The code is the last ```python (or "
+        "plain ```) block of the response, else the whole response. Other languages: c, cpp, java, "
+        "javascript, go, rust (stdio for all; cases for javascript and java; fenced with their own tag)."
     )
     pooled = False
 
@@ -109,7 +114,9 @@ class CodeVerifier(Verifier):
         if remaining < _MIN_RUN_S:
             return Outcome.timeout("no time left in the request budget to run the tests")
         try:
-            run, wall = await driver.run(sandbox, code, reference, remaining)
+            run, wall = await driver.run(
+                sandbox, code, reference, remaining - reserve_s(reference, remaining)
+            )
             judged = await self._judge(ctx, reference, run)
         except SandboxUnavailable as exc:
             return Outcome.error(f"sandbox failure: {exc}")

@@ -12,8 +12,8 @@ import contextlib
 import json
 import os
 import resource
-import shutil
 import signal
+import stat
 import time
 
 # /box is writable in Docker (the drivers ship no files there) and read-only under bubblewrap.
@@ -59,20 +59,89 @@ def _sweep():
             continue
 
 
+def _is_dir(name):
+    try:
+        return stat.S_ISDIR(os.lstat(name).st_mode)
+    except OSError:
+        return False
+
+
+def _enter(name):
+    with contextlib.suppress(OSError):
+        os.chmod(name, 0o700)  # a directory its owner (the candidate, same uid) made unreadable
+    try:
+        os.chdir(name)
+    except OSError:
+        return False
+    return True
+
+
+def _unlink_files(skip):
+    """Unlink every non-directory here; return a subdirectory not in `skip`, or None."""
+    with contextlib.suppress(OSError):
+        os.chmod(".", 0o700)
+    try:
+        names = os.listdir(".")
+    except OSError:
+        return None
+    sub = None
+    for name in names:
+        if not _is_dir(name):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        elif sub is None and name not in skip:
+            sub = name
+    return sub
+
+
+def _remove_here(top):
+    """Delete `top` in the current directory: a file, or a tree of any depth, walked by relative chdir
+    (no path ever grows past PATH_MAX) and without recursion."""
+    if not _is_dir(top):
+        with contextlib.suppress(OSError):
+            os.unlink(top)
+        return
+    if not _enter(top):
+        return
+    names, skip = [top], [set()]
+    while names:
+        sub = _unlink_files(skip[-1])
+        if sub is not None:
+            if _enter(sub):
+                names.append(sub)
+                skip.append(set())
+            else:
+                skip[-1].add(sub)
+            continue
+        done = names.pop()
+        skip.pop()
+        os.chdir("..")
+        with contextlib.suppress(OSError):
+            os.rmdir(done)
+        if skip and os.path.lexists(done):
+            skip[-1].add(done)  # something in it would not go: do not walk it again
+
+
+def _remove(parent, name):
+    home = os.getcwd()
+    try:
+        os.chdir(parent)
+        _remove_here(name)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.chdir(home)
+
+
 def _wipe_dir(root, keep=()):
     try:
         names = os.listdir(root)
     except OSError:
         return
     for name in names:
-        path = os.path.join(root, name)
-        if path in keep:
-            continue
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        if os.path.join(root, name) not in keep:
+            _remove(root, name)
 
 
 def _sysv_ids(kind):

@@ -24,6 +24,13 @@ _OVERHEAD_S = 5.0
 _REPORT_S = 1.0
 
 
+def reserve_s(ref: CodeReference, remaining_s: float) -> float:
+    """Seconds of the budget kept for the checker's job while the candidate's runs (none without one)."""
+    if ref.checker is None:
+        return 0.0
+    return min(0.25 * remaining_s, ref.n_tests * (ref.checker.time_limit_s + 0.25) + _OVERHEAD_S)
+
+
 def judge_items(ref: CodeReference, run: RunResult) -> list[tuple[int, dict[str, Any]]]:
     """(test index, {input, output, expected}) of each test whose output the checker should see."""
     _, records, _ = driver_records(run)
