@@ -176,6 +176,13 @@ def test_printed_output(capsys):
     shout("hi")
     assert capsys.readouterr().out == "HI\\n"
 
+def test_standard_input(monkeypatch, capsys):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("3 4\\n5 6\\n"))
+    main()
+    main()
+    assert capsys.readouterr().out == "7\\n11\\n"
+
 def test_exceptions():
     with pytest.raises(ValueError, match="negative"):
         root(-1)
@@ -222,6 +229,9 @@ def root(x):
     return int(x ** 0.5)
 def lookup(d, k):
     return d[k]
+def main():
+    a, b = map(int, input().split())
+    print(a + b)
 """
 
 
@@ -236,9 +246,11 @@ def test_pytest_tests_reach_the_solution_as_pytest_would(server: LiveServer) -> 
         },
     )
     right, bad = results["right"], results["wrong"]
-    assert right["score"] == 1.0 and right["details"]["total"] == 7, right["details"]["tests"]
+    assert right["score"] == 1.0 and right["details"]["total"] == 8, right["details"]["tests"]
     statuses = [t["status"] for t in bad["details"]["tests"]]
-    assert statuses == ["pass", "fail", "pass", "fail", "pass", "pass", "pass"], bad["details"]["tests"]
+    assert statuses == ["pass", "fail", "pass", "fail", "pass", "pass", "pass", "pass"], bad["details"][
+        "tests"
+    ]
 
 
 SOLUTION_771 = """

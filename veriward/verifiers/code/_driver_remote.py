@@ -138,8 +138,11 @@ def _call(msg, table):
 
 
 def _answer(msg, table):
-    real, buf = sys.stdout, io.StringIO()
+    real, buf, real_in = sys.stdout, io.StringIO(), sys.stdin
     sys.stdout = buf
+    stdin = io.StringIO(msg["stdin"]) if type(msg.get("stdin")) is str else None
+    if stdin is not None:
+        sys.stdin = stdin
     after = None
     try:
         if msg.get("op") == "call":
@@ -152,9 +155,11 @@ def _answer(msg, table):
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are failures too, not exits
         rec = exc_record(exc)
     finally:
-        sys.stdout = real
+        sys.stdout, sys.stdin = real, real_in
     if after is not None and any(a is not None for a in after) and "value" in rec:
         rec["after"] = after
+    if stdin is not None:
+        rec["stdin_used"] = stdin.tell()
     out = buf.getvalue()
     if out:
         rec["out"] = out[:_MAX_FORWARD]
@@ -237,7 +242,14 @@ class Conn:
     def request(self, msg):
         if self.proc is None:
             self._start()
+        # Text the test put on sys.stdin (monkeypatch with a StringIO) is the candidate's stdin too.
+        feed = sys.stdin if type(sys.stdin) is io.StringIO else None
+        start = feed.tell() if feed is not None else 0
+        if feed is not None:
+            msg = {**msg, "stdin": feed.getvalue()[start:]}
         rec = self._roundtrip(msg)
+        if feed is not None and type(rec.get("stdin_used")) is int and rec["stdin_used"] >= 0:
+            feed.seek(start + rec["stdin_used"])
         if type(rec.get("out")) is str:  # what the candidate printed, where the test can capture it
             sys.stdout.write(rec["out"].encode("utf-8", "backslashreplace").decode("utf-8"))
         return rec
