@@ -81,6 +81,17 @@ def test_a_chat_style_answer_uses_the_prompts_helpers(server: LiveServer) -> Non
     assert [r["score"] for r in score_all(server, requests)] == [1.0, 1.0, 1.0]
 
 
+def test_test_code_that_carries_the_prompt_still_tests_the_solution(server: LiveServer) -> None:
+    # The older way to send HumanEval: test_code = prompt + test. The prompt's stub of the entry point
+    # must not replace the solution's function.
+    requests = []
+    for p in problems()[:3]:
+        for body in (p["canonical_solution"], "    return None\n"):
+            ref = {"entry_point": p["entry_point"], "test_code": p["prompt"] + "\n" + p["test"]}
+            requests.append({**humaneval_request(p, body), "reference": ref})
+    assert [r["score"] for r in score_all(server, requests)] == [1.0, 0.0] * 3
+
+
 @pytest.mark.slow
 def test_humaneval_canonical_pass_and_mutants_fail(server: LiveServer) -> None:
     probs = problems()

@@ -60,10 +60,12 @@ def _run_check(job, conn):
     ns = _namespace(job, conn, "__check__")
     entry = job["entry_point"]
     conn.bind(ns, [entry])
-    if not isinstance(ns.get(entry), Remote):
+    candidate = ns.get(entry)
+    if not isinstance(candidate, Remote):
         raise CandidateGone(f"the solution defines no function {entry!r}")
     _exec(job["test_code"], "test.py", ns)
-    ns["check"](ns[entry])
+    ns[entry] = candidate  # test code that carries the prompt redefines the entry point as its stub
+    ns["check"](candidate)
     return ""
 
 
