@@ -108,8 +108,9 @@ def _apps(row: dict[str, Any]) -> dict[str, Any]:
 def _apps_cases(inputs: list[Any], outputs: list[Any]) -> list[dict[str, Any]]:
     cases = []
     for args, out in zip(inputs, outputs, strict=True):
-        # APPS's own judge accepts the output itself or, when it is a non-empty list, its first element.
-        also = [out[0]] if isinstance(out, list) and len(out) >= 1 else []
+        # APPS wraps a call's output in a one-element list; its judge accepts the output or that element
+        # (only a one-element list: accepting the first element of a longer one would pass half answers).
+        also = [out[0]] if isinstance(out, list) and len(out) == 1 else []
         cases.append({"args": args if isinstance(args, list) else [args], "expected": out, "also": also})
     return cases
 
