@@ -103,7 +103,8 @@ def _remove_here(top):
         return
     if not _enter(top):
         return
-    names, skip = [top], [set()]
+    names: list[str] = [top]
+    skip: list[set[str]] = [set()]
     while names:
         sub = _unlink_files(skip[-1])
         if sub is not None:
