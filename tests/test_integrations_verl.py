@@ -48,3 +48,22 @@ def test_infrastructure_failure_raises_by_default_or_is_flagged() -> None:
         row = verl.compute_score("math", "\\boxed{5}", "5", client=client, on_error="zero")
     assert stub.hits == 4
     assert row == {"score": 0.0, "correct": 0.0, "veriward_error": 1.0}
+
+
+def test_code_ground_truth_in_verls_shape_is_scored(live_server) -> None:
+    # verl's apps / codecontests / taco rows: {"inputs": [...], "outputs": [...]}, as an object or JSON text,
+    # optionally with fn_name; once refused with 422, now scored as the `apps` format.
+    stdio = {"inputs": ["1 2\n", "3 4\n"], "outputs": ["3\n", "7\n"]}
+    call = {"inputs": [[1, 2], [3, 4]], "outputs": [[3], [7]], "fn_name": "add"}
+    right_stdio = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    right_call = "```python\nclass Solution:\n    def add(self, a, b):\n        return a + b\n```"
+    rows = verl.compute_score_batch(
+        ["codecontests", "apps/train", "taco", "apps"],
+        [right_stdio, right_stdio.replace("a + b", "a * b"), right_call, right_call.replace("+", "-")],
+        [json.dumps(stdio), stdio, json.dumps(call), call],
+        url=live_server.url,
+    )
+    assert [r["score"] for r in rows] == [1.0, 0.0, 1.0, 0.0]
+    assert [r["veriward_error"] for r in rows] == [0.0] * 4
+    assert verl.code_reference({"format": "mbpp", "test_list": []}) == {"format": "mbpp", "test_list": []}
+    assert verl.code_reference("not json") == "not json"

@@ -292,3 +292,32 @@ async def test_non_dumpable_processes_are_closed_to_their_siblings(sandbox: Sand
     lines = set(r.stdout.decode().splitlines())
     assert {"dumpable fd/1 open", "dumpable mem open"} <= lines, r
     assert {"nondumpable fd/1 denied", "nondumpable mem denied"} <= lines, r
+
+
+async def test_dev_is_read_only_but_a_small_dev_shm(sandbox: Sandbox) -> None:
+    # bubblewrap's /dev used to be a writable tmpfs of half the host's RAM.
+    code = (
+        "import os\nout = []\nfor p in ('/dev/x', '/dev/shm/small'):\n"
+        "    try:\n        open(p, 'w').write('1'); out.append('wrote ' + p)\n"
+        "    except OSError:\n        out.append('refused ' + p)\n"
+        "try:\n    open('/dev/shm/big', 'wb').write(b'x' * (2 << 20)); out.append('wrote big')\n"
+        "except OSError:\n    out.append('refused big')\n"
+        "print('|'.join(out))\n"
+    )
+    r = await sandbox.run(py(code), limits=Limits(shm_mb=1))
+    assert r.stdout.decode().strip() == "refused /dev/x|wrote /dev/shm/small|refused big", r
+
+
+async def test_jobs_do_not_share_system_v_ipc(sandbox: Sandbox) -> None:
+    make = (
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "print(libc.shmget(777, 4096, 0o1600) >= 0, libc.msgget(778, 0o1600) >= 0)\n"
+    )
+    look = (
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "print(libc.shmget(777, 4096, 0o600), libc.msgget(778, 0o600))\n"
+    )
+    first = await sandbox.run(py(make))
+    assert first.stdout.split() == [b"True", b"True"], first
+    second = await sandbox.run(py(look))
+    assert second.stdout.split() == [b"-1", b"-1"], second  # a fresh IPC namespace: nothing of the first

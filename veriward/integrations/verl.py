@@ -10,6 +10,9 @@ Each rollout's scorer is found from its `data_source`: the `sources` table, then
 built-in table of common datasets below (exact name, then prefix). An unknown data_source raises: a
 silently mis-scored dataset is worse than a stopped run.
 
+Code ground truth in verl's own shape (`{"inputs": [...], "outputs": [...]}`, the apps, codecontests and
+taco data sources) is sent as the code scorer's `apps` format (see `code_reference`).
+
 verl cannot drop a sample, so when veriward cannot score one (verdict `error`) the default
 `on_error="raise"` stops the step with the reason; `on_error="zero"` scores it 0 and flags it in the
 logged `veriward_error` column instead.
@@ -88,6 +91,26 @@ def _plain(value: Any) -> Any:
     return value.tolist() if hasattr(value, "tolist") else value
 
 
+def code_reference(truth: Any) -> Any:
+    """verl's own code ground truth (data sources apps, codecontests, taco: `{"inputs": [...], "outputs":
+    [...]}` with an optional `fn_name`, or its JSON text) as the code scorer's `apps` dataset format; any
+    other ground truth (a JSON text decoded) goes to the code scorer as it is."""
+    obj = truth
+    if isinstance(truth, str) and truth.lstrip().startswith("{"):
+        try:
+            obj = json.loads(truth)
+        except (ValueError, RecursionError):
+            return truth
+    if isinstance(obj, Mapping) and "inputs" in obj and "outputs" in obj and "format" not in obj:
+        return {"format": "apps", "input_output": dict(obj)}
+    return obj
+
+
+def _reference(scorer: str, truth: Any) -> Any:
+    truth = _plain(truth)
+    return code_reference(truth) if scorer == "code" else truth
+
+
 def _row(result: ScoreResult, on_error: str) -> dict[str, Any]:
     failed = result.verdict == Verdict.ERROR
     if failed and on_error == "raise":
@@ -118,10 +141,11 @@ def compute_score_batch(
         raise ValueError("on_error must be 'raise' or 'zero'")
     requests = []
     for source, solution, truth in zip(data_sources, solution_strs, ground_truths, strict=True):
+        scorer = scorer_for(str(source), sources)
         request: dict[str, Any] = {
-            "verifier": scorer_for(str(source), sources),
+            "verifier": scorer,
             "response": solution,
-            "reference": _plain(truth),
+            "reference": _reference(scorer, truth),
         }
         if options:
             request["options"] = dict(options)

@@ -1,11 +1,11 @@
 """The sandbox interface: run files + a command with stdin under limits, get back what happened.
 
 A backend runs one *job* at a time per call: it places `files` read-only under `/box`, gives the
-command a private, size-capped writable `/tmp` (also `$HOME`), no network, no capabilities and a
-non-root user, feeds `stdin`, and returns the exit code, bounded stdout/stderr, times and peak
-memory. Nothing a job writes is visible to any later job. Language drivers (see
-`veriward.verifiers.code`) are built on this and nothing else, so adding a language means adding a
-driver script and an image, not a backend.
+command a private, size-capped writable `/tmp` (also `$HOME`) and `/dev/shm` (the rest of `/dev` is
+read-only), a private IPC namespace, no network, no capabilities and a non-root user, feeds `stdin`,
+and returns the exit code, bounded stdout/stderr, times and peak memory. Nothing a job writes is
+visible to any later job. Language drivers (see `veriward.verifiers.code`) are built on this and
+nothing else, so adding a language means adding a driver script and an image, not a backend.
 """
 
 from __future__ import annotations
@@ -37,13 +37,14 @@ class Limits:
     pids: int = 64  # processes and threads
     cpus: float = 1.0  # CPU quota (Docker); the process backend relies on RLIMIT_CPU per process
     tmp_mb: int = 64  # size of the writable /tmp
+    shm_mb: int = 1  # size of /dev/shm (POSIX shared memory); the rest of /dev is not writable
     nofile: int = 256
     fsize_mb: int = 64  # largest file a process may write
     max_output_bytes: int = 4 * 1024 * 1024  # stdout and stderr kept, each; the rest is counted and dropped
 
-    def container_key(self) -> tuple[int, int, float, int, int, int]:
+    def container_key(self) -> tuple[int, int, float, int, int, int, int]:
         """The limits fixed when a container is created (wall time and output are enforced per job)."""
-        return (self.memory_mb, self.pids, self.cpus, self.tmp_mb, self.nofile, self.fsize_mb)
+        return (self.memory_mb, self.pids, self.cpus, self.tmp_mb, self.shm_mb, self.nofile, self.fsize_mb)
 
 
 @dataclass

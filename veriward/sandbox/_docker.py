@@ -66,7 +66,7 @@ class DockerSandbox(Sandbox):
         self.owner = uuid.uuid4().hex
         self._client: Any = None
         self._executor: ThreadPoolExecutor | None = None
-        self._ready: asyncio.Queue[tuple[str, tuple[int, int, float, int, int, int]]] | None = None
+        self._ready: asyncio.Queue[tuple[str, tuple[int, int, float, int, int, int, int]]] | None = None
         self._refill: list[asyncio.Task[None]] = []
         self._creating = 0
         self._jobs: asyncio.Semaphore | None = None

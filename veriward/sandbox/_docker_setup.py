@@ -75,7 +75,7 @@ def host_config(api: Any, limits: Limits) -> Any:
             Ulimit(name="fsize", soft=limits.fsize_mb * mb, hard=limits.fsize_mb * mb),
             Ulimit(name="core", soft=0, hard=0),
         ],
-        shm_size=mb,
+        shm_size=limits.shm_mb * mb,
         ipc_mode="private",
     )
 

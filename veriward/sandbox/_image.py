@@ -26,6 +26,9 @@ _TRIM = [
 ]
 # Package data, not a top-level `docker/` folder: that would shadow the Docker SDK on an editable install.
 DOCKERFILE = Path(__file__).resolve().parent / "sandbox-python.Dockerfile"
+# The Python runner image: the interpreter, and pytest for pytest-style test code (KodCode); Debian's own
+# packages, so the image builds from the apt mirror alone (pip in a container has no registry to reach).
+PYTHON_PACKAGES = ("python3", "python3-pytest")
 
 
 def apt_mirror(paths: list[str] | None = None) -> str:
@@ -53,7 +56,7 @@ def build_image(
     tag: str = DEFAULT_IMAGE,
     suite: str = DEFAULT_SUITE,
     mirror: str | None = None,
-    packages: tuple[str, ...] = ("python3",),
+    packages: tuple[str, ...] = PYTHON_PACKAGES,
     log: Callable[[str], None] = print,
 ) -> None:
     """debootstrap `suite` with `packages` into a temporary directory and import it as `tag`."""

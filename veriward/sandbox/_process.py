@@ -1,10 +1,11 @@
 """The process backend: bubblewrap with every namespace unshared, for hosts without a Docker engine.
 
 Each job gets fresh user, mount, pid, net, ipc, uts and cgroup namespaces; the host's `/usr` read-only;
-a size-capped private tmpfs `/tmp`; the job files read-only under `/box`; no network at all (a new
-network namespace holds only its own loopback). The job's command is pid 1 of its pid namespace, so
-when it exits or is killed every process it started dies with it. When veriward runs as root, each
-concurrent job runs as its own host uid, so RLIMIT_NPROC bounds that job alone.
+a size-capped private tmpfs `/tmp`; a read-only `/dev` but for a small tmpfs `/dev/shm`; the job files
+read-only under `/box`; no network at all (a new network namespace holds only its own loopback). The
+job's command is pid 1 of its pid namespace, so when it exits or is killed every process it started
+dies with it. When veriward runs as root, each concurrent job runs as its own host uid, so RLIMIT_NPROC
+bounds that job alone.
 """
 
 from __future__ import annotations
@@ -138,6 +139,10 @@ class ProcessSandbox(Sandbox):
             *_system_binds(),
             "--proc", "/proc",
             "--dev", "/dev",
+            "--size", str(limits.shm_mb * 1024 * 1024),
+            "--tmpfs", "/dev/shm",
+            "--mqueue", "/dev/mqueue",  # so that the driver can see and remove POSIX message queues
+            "--remount-ro", "/dev",  # bwrap's /dev is a tmpfs of half the host's RAM; /dev/shm stays rw
             "--size", str(limits.tmp_mb * 1024 * 1024),
             "--tmpfs", TMP_DIR,
             "--ro-bind", box, BOX_DIR,

@@ -3,28 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
-from veriward.sandbox import Limits, Sandbox, SandboxUnavailable, select_sandbox
+from veriward.sandbox import RunResult, Sandbox, SandboxUnavailable, select_sandbox
 from veriward.settings import Settings
 from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.code._compare import clean, clean_text
 from veriward.verifiers.code._extract import extract_code
+from veriward.verifiers.code._judge import reserve_s, run_checker
 from veriward.verifiers.code._native import NATIVE_DRIVERS
 from veriward.verifiers.code._python import DRIVERS as _PY_DRIVERS
 from veriward.verifiers.code._reference import CodeReference, parse_reference
-from veriward.verifiers.code._verdict import outcome
+from veriward.verifiers.code._verdict import Judged
 
 __all__ = ["CodeVerifier"]
 
-# Python, and the compiled and other languages of `_languages` (each with its own runner image).
-DRIVERS: dict[str, Any] = {**_PY_DRIVERS, **NATIVE_DRIVERS}
 
-# Time the sandbox needs around the tests (container attach, interpreter start) and the margin kept
-# before the request's deadline so that a verdict, not the engine's cut-off, reports a timeout.
-_OVERHEAD_S = 5.0  # generous: container start and interpreter start-up on a busy host
-_REPORT_S = 1.0  # kept back from the driver's own budget so that it can report before being killed
+class Driver(Protocol):
+    """What the scorer needs of a language: its image, one job per submission, and the verdict."""
+
+    def image(self, python_image: str) -> str: ...
+
+    async def run(
+        self, sandbox: Sandbox, code: str, ref: CodeReference, remaining_s: float
+    ) -> tuple[RunResult, float]: ...
+
+    def outcome(
+        self, run: RunResult, ref: CodeReference, budget_s: float, judged: dict[int, Judged] | None = None
+    ) -> Outcome: ...
+
+
+# Python, and the compiled and other languages of `_languages` (each with its own runner image).
+DRIVERS: dict[str, Driver] = {**_PY_DRIVERS, **NATIVE_DRIVERS}
+
+# The margin kept before the request's deadline so that a verdict, not the engine's cut-off, reports a
+# timeout.
 _MARGIN_S = 0.25
 _MIN_RUN_S = 0.3
+
+
+def _clean(result: Outcome) -> Outcome:
+    """Every string valid UTF-8: a candidate's lone surrogate must not break the response of a batch."""
+    return Outcome(result.verdict, result.score, clean_text(result.reason), clean(result.details))
 
 
 class _Box:
@@ -40,16 +60,21 @@ class CodeVerifier(Verifier):
     name = "code"
     description = (
         "Runs the program in a sandbox (Docker or bubblewrap) against function-call cases, stdin/stdout "
-        "tests or HumanEval-style test code; score = passed / total. Hack-resistant: verdicts are "
-        "computed outside the sandbox from JSON-encoded values."
+        "tests, HumanEval-style test code, MBPP-style asserts or pytest tests; score = mean test score. "
+        "Hack-resistant: verdicts are computed outside the sandbox from JSON-encoded values, test code runs "
+        "apart from the candidate, and tests share nothing."
     )
     reference_help = (
         'An object: {"language": "python", "entry_point": "f", plus one of "cases": [{"args": [...], '
-        '"kwargs": {...}, "expected": <JSON>}], "stdio": [{"input": "...", "output": "..."}], '
-        '"test_code": "def check(candidate): ..."; optional "time_limit_s" (per test), '
-        '"memory_limit_mb", "float_tolerance"}. The code is the last ```python (or plain ```) block of '
-        "the response, else the whole response. Other languages: c, cpp, java, javascript, go, rust "
-        "(stdio for all; cases for javascript and java; fenced with their own tag)."
+        '"kwargs": {...}, "expected": <JSON>, "also": [<JSON>]}], "stdio": [{"input": "...", "output": '
+        '"..."}], "test_code": "def check(candidate): ...", "asserts": ["assert f(1) == 2", ...], "pytest": '
+        '"<a pytest module>"; optional "context" and "prelude" (trusted code for the checker / before the '
+        'solution), "checker": {"source": "def check(input, output, expected): ...", "style": '
+        '"function" | "testlib"}, "compare": "strict" | "python", "time_limit_s" (per test), '
+        '"memory_limit_mb", "float_tolerance"}. Or a dataset row as distributed plus "format": humaneval, '
+        "mbpp, apps, taco, livecodebench, codecontests, kodcode, pytest. The code is the last ```python (or "
+        "plain ```) block of the response, else the whole response. Other languages: c, cpp, java, "
+        "javascript, go, rust (stdio for all; cases for javascript and java; fenced with their own tag)."
     )
     pooled = False
 
@@ -80,33 +105,36 @@ class CodeVerifier(Verifier):
 
     async def acheck(self, response: str, reference: CodeReference, options: Any, ctx: Context) -> Outcome:
         driver = DRIVERS[reference.language]
-        image = driver.image(ctx.settings.sandbox_image) if hasattr(driver, "image") else None
         try:
-            sandbox = await self._sandbox(ctx.settings, image)
+            sandbox = await self._sandbox(ctx.settings, driver.image(ctx.settings.sandbox_image))
         except SandboxUnavailable as exc:
             return Outcome.error(f"refusing to run code without a sandbox: {exc}")
         code = extract_code(response, reference.language)
         remaining = ctx.remaining() - _MARGIN_S
         if remaining < _MIN_RUN_S:
             return Outcome.timeout("no time left in the request budget to run the tests")
-        if hasattr(driver, "score"):  # languages with a compile step plan their own job (see _native)
-            return await driver.score(sandbox, code, reference, remaining)
-        wanted = reference.n_tests * (2 * reference.time_limit_s + 1.25) + _OVERHEAD_S
-        wall = min(wanted, remaining)
-        nproc = 64 if sandbox.name == "process" else None
-        argv, files, stdin = DRIVERS[reference.language].job(code, reference, wall - _REPORT_S, nproc)
-        limits = Limits(
-            wall_s=wall,
-            memory_mb=reference.memory_limit_mb * 2
-            + 64,  # the candidate and the test process, plus the driver
-            pids=64,
-            max_output_bytes=8 * 1024 * 1024,
-        )
         try:
-            run = await sandbox.run(argv, files=files, stdin=stdin, limits=limits)
+            run, wall = await driver.run(
+                sandbox, code, reference, remaining - reserve_s(reference, remaining)
+            )
+            judged = await self._judge(ctx, reference, run)
         except SandboxUnavailable as exc:
             return Outcome.error(f"sandbox failure: {exc}")
-        return outcome(run, reference, wall)
+        if isinstance(judged, Outcome):
+            return _clean(judged)
+        return _clean(driver.outcome(run, reference, wall, judged))
+
+    async def _judge(
+        self, ctx: Context, ref: CodeReference, run: RunResult
+    ) -> dict[int, Judged] | Outcome | None:
+        """The special judge's verdicts, in a sandbox job of its own (Python's image), if there is one."""
+        if ref.checker is None:
+            return None
+        try:
+            sandbox = await self._sandbox(ctx.settings, ctx.settings.sandbox_image)
+        except SandboxUnavailable as exc:
+            return Outcome.error(f"refusing to run the checker without a sandbox: {exc}")
+        return await run_checker(sandbox, ref, run, ctx.remaining() - _MARGIN_S)
 
     def concurrency(self, settings: Settings) -> int | None:
         return settings.sandbox_jobs

@@ -1,12 +1,25 @@
 """Helpers shared by veriward's sandbox drivers. Not imported by veriward: `_source.driver_source` puts this
 text in front of a driver's own source, and the whole is run as `python3 -c` inside the sandbox (a file the
 candidate could overwrite is never imported).
+
+Between two tests the driver kills every other process, then empties what processes of one test could
+leave for the next: /tmp, /dev/shm, /box, POSIX message queues and every System V IPC object (shared memory,
+semaphores, message queues). While a test runs, System V shared memory and queued messages are counted
+against its memory limit (they live outside any process's address space).
 """
 
 import contextlib
 import json
 import os
+import resource
 import signal
+import stat
+import time
+
+# /box is writable in Docker (the drivers ship no files there) and read-only under bubblewrap.
+_SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue", "/box")
+_SYSV = (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl"))
+_IPC_RMID = 0
 
 
 def _dumps(obj):
@@ -14,17 +27,22 @@ def _dumps(obj):
 
 
 def _write_fd(fd, text):
-    data = text.encode()
+    data = text.encode("utf-8", "backslashreplace")
     while data:
         data = data[os.write(fd, data) :]
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _no_dump():
     """Close /proc/<pid>/mem, /proc/<pid>/fd and ptrace to same-uid processes (the candidate)."""
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4
+    if _libc().prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
@@ -39,6 +57,219 @@ def _sweep():
             return
         except InterruptedError:
             continue
+
+
+def _is_dir(name):
+    try:
+        return stat.S_ISDIR(os.lstat(name).st_mode)
+    except OSError:
+        return False
+
+
+def _enter(name):
+    with contextlib.suppress(OSError):
+        os.chmod(name, 0o700)  # a directory its owner (the candidate, same uid) made unreadable
+    try:
+        os.chdir(name)
+    except OSError:
+        return False
+    return True
+
+
+def _unlink_files(skip):
+    """Unlink every non-directory here; return a subdirectory not in `skip`, or None."""
+    with contextlib.suppress(OSError):
+        os.chmod(".", 0o700)
+    try:
+        names = os.listdir(".")
+    except OSError:
+        return None
+    sub = None
+    for name in names:
+        if not _is_dir(name):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        elif sub is None and name not in skip:
+            sub = name
+    return sub
+
+
+def _remove_here(top):
+    """Delete `top` in the current directory: a file, or a tree of any depth, walked by relative chdir
+    (no path ever grows past PATH_MAX) and without recursion."""
+    if not _is_dir(top):
+        with contextlib.suppress(OSError):
+            os.unlink(top)
+        return
+    if not _enter(top):
+        return
+    names: list[str] = [top]
+    skip: list[set[str]] = [set()]
+    while names:
+        sub = _unlink_files(skip[-1])
+        if sub is not None:
+            if _enter(sub):
+                names.append(sub)
+                skip.append(set())
+            else:
+                skip[-1].add(sub)
+            continue
+        done = names.pop()
+        skip.pop()
+        os.chdir("..")
+        with contextlib.suppress(OSError):
+            os.rmdir(done)
+        if skip and os.path.lexists(done):
+            skip[-1].add(done)  # something in it would not go: do not walk it again
+
+
+def _remove(parent, name):
+    home = os.getcwd()
+    try:
+        os.chdir(parent)
+        _remove_here(name)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.chdir(home)
+
+
+def _wipe_dir(root, keep=()):
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        if os.path.join(root, name) not in keep:
+            _remove(root, name)
+
+
+def _sysv_ids(kind):
+    """Ids of the System V IPC objects of `kind` (shm, sem, msg) in this IPC namespace."""
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [int(line.split()[1]) for line in lines if len(line.split()) > 1]
+
+
+def _fresh_scratch(keep=()):
+    """Empty everything one test's processes could leave for the next (call after `_sweep`)."""
+    for root in _SCRATCH:
+        _wipe_dir(root, keep)
+    libc = _libc()
+    for kind, ctl in _SYSV:
+        for ident in _sysv_ids(kind):
+            if kind == "sem":
+                getattr(libc, ctl)(ident, 0, _IPC_RMID)
+            else:
+                getattr(libc, ctl)(ident, _IPC_RMID, None)
+
+
+def _ipc_bytes():
+    """Bytes held in System V IPC right now: segment sizes, queued messages, semaphores (~64 B each)."""
+    total = 0
+    for kind, scale in (("shm", 1), ("msg", 1), ("sem", 64)):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()  # the 4th column: size, cbytes or nsems
+            if len(parts) > 3 and parts[3].isdigit():
+                total += int(parts[3]) * scale
+    return total
+
+
+def _limiter(memory_mb, cpu_s, fsize, nproc, stack_mb=0):
+    """A preexec_fn applying one test's rlimits (CPU: SIGXCPU at the limit, SIGKILL a second later)."""
+
+    def apply():
+        lims = [
+            (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
+            (resource.RLIMIT_CPU, cpu_s),
+            (resource.RLIMIT_FSIZE, fsize),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_MSGQUEUE, 64 * 1024),
+        ]
+        if stack_mb:
+            # deep recursion needs more than the usual 8 MB main-thread stack (it grows on demand inside
+            # the address-space limit); not for every runtime: glibc sizes new threads' stacks by it
+            lims.append((resource.RLIMIT_STACK, stack_mb * 1024 * 1024))
+        if nproc:
+            lims.append((resource.RLIMIT_NPROC, nproc))
+        for res, want in lims:
+            hard = resource.getrlimit(res)[1]
+            v = want if hard == resource.RLIM_INFINITY else min(want, hard)
+            extra = 1 if res == resource.RLIMIT_CPU and (hard == resource.RLIM_INFINITY or v < hard) else 0
+            resource.setrlimit(res, (v, v + extra))
+
+    return apply
+
+
+def _pump(proc, feed, res_r, deadline, ipc_limit):
+    """Feed the child's stdin and collect its result pipe until it exits.
+
+    Returns (result bytes, "ok" | "timeout" | "memory"); "memory" when System V shared memory and
+    queued messages went over `ipc_limit` bytes (every process but the driver is then killed).
+    """
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    got = bytearray()
+    if res_r is not None:
+        os.set_blocking(res_r, False)
+        sel.register(res_r, selectors.EVENT_READ)
+    pending = memoryview(feed)
+    os.set_blocking(proc.stdin.fileno(), False)
+    sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE)
+    state = "ok"
+    while True:
+        if proc.poll() is not None:
+            # Gone; a descendant may still hold the pipe, so take what is there and stop.
+            with contextlib.suppress(BlockingIOError, TypeError):
+                got += os.read(res_r, _MAX_RESULT)
+            break
+        if time.monotonic() >= deadline:
+            state = "timeout"
+            break
+        if _ipc_bytes() > ipc_limit:
+            state = "memory"
+            _sweep()
+            break
+        if not sel.get_map():
+            time.sleep(0.01)
+            continue
+        for key, _ in sel.select(timeout=0.01):
+            if key.fd == res_r:
+                with contextlib.suppress(BlockingIOError):
+                    chunk = os.read(res_r, 65536)
+                    if not chunk:
+                        sel.unregister(res_r)
+                    elif len(got) < _MAX_RESULT:
+                        got += chunk
+                continue
+            try:
+                pending = pending[os.write(key.fd, pending[:65536]) :]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                pending = pending[:0]
+            if not pending:
+                sel.unregister(key.fd)
+                proc.stdin.close()
+    sel.close()
+    if res_r is not None:
+        os.close(res_r)
+    if not proc.stdin.closed:
+        proc.stdin.close()
+    return bytes(got), state
+
+
+_MAX_RESULT = 64 * 1024 * 1024
 
 
 def _head(path, limit):

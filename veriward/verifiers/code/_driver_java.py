@@ -223,7 +223,12 @@ public final class VwHarness {
     if (v instanceof Boolean) return v.toString();
     if (v instanceof Integer || v instanceof Long) return v.toString();
     if (v instanceof Short || v instanceof Byte) return v.toString();
-    if (v instanceof BigInteger) return v.toString();
+    if (v instanceof BigInteger) {  // beyond 4300 digits the reader refuses decimal: bigger ones go as hex
+      BigInteger b = (BigInteger) v;
+      if (b.bitLength() <= 12000) return b.toString();
+      String hex = b.signum() < 0 ? "-0x" + b.negate().toString(16) : "0x" + b.toString(16);
+      return "{\"t\":\"int\",\"v\":\"" + hex + "\"}";
+    }
     if (v instanceof Float) return Float.isFinite((Float) v) ? Float.toString((Float) v) : dbl((Float) v);
     if (v instanceof Double) return dbl((Double) v);
     if (v instanceof Character || v instanceof String) return str(v.toString());

@@ -27,8 +27,16 @@ function num(v) {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
-  if (Number.isInteger(v)) return BigInt(v).toString();
+  if (Number.isInteger(v)) return big(BigInt(v));
   return String(v);
+}
+
+// str(int) is refused beyond 4300 digits where the value is read: bigger integers travel as hex.
+const BIG = 10n ** 4000n;
+function big(v) {
+  if (v < BIG && v > -BIG) return v.toString();
+  const hex = (v < 0n ? '-0x' + (-v).toString(16) : '0x' + v.toString(16));
+  return '{"t":"int","v":"' + hex + '"}';
 }
 
 function enc(v, depth) {
@@ -37,7 +45,7 @@ function enc(v, depth) {
   switch (typeof v) {
     case 'boolean': return v ? 'true' : 'false';
     case 'number': return num(v);
-    case 'bigint': return v.toString();
+    case 'bigint': return big(v);
     case 'string': return JSON.stringify(v);
   }
   const d = depth + 1;

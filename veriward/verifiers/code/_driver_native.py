@@ -10,12 +10,10 @@ A function-call test's program writes one JSON line on a result pipe (fd given i
 values never enter the sandbox: the verdict is computed by veriward from these records.
 """
 
-import contextlib
 import json
 import math
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,44 +21,21 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # in the sandbox these come from the prelude shipped in front of this source
-    from veriward.verifiers.code._driver_common import _dumps, _excerpt, _head, _no_dump, _sweep, _write_fd
+    from veriward.verifiers.code._driver_common import (
+        _dumps,
+        _excerpt,
+        _fresh_scratch,
+        _head,
+        _limiter,
+        _no_dump,
+        _pump,
+        _sweep,
+        _write_fd,
+    )
 
 _BUILD = "/tmp/.vw-build"
 _MAX_BUILD = 64 * 1024 * 1024  # bytes of build output kept for the tests
 _MAX_RESULT = 64 * 1024 * 1024
-
-
-def _wipe_tmp():
-    """Remove everything under /tmp, so no file one process wrote is seen by the next."""
-    for name in os.listdir("/tmp"):
-        path = os.path.join("/tmp", name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-
-
-def _limiter(memory_mb, cpu_s, fsize, nproc, stack_mb=0):
-    def apply():
-        lims = [
-            (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
-            (resource.RLIMIT_CPU, cpu_s),
-            (resource.RLIMIT_FSIZE, fsize),
-            (resource.RLIMIT_CORE, 0),
-        ]
-        if stack_mb:
-            # deep recursion needs more than the usual 8 MB main-thread stack (it grows on demand inside
-            # the address-space limit); not for every runtime: glibc sizes new threads' stacks by it
-            lims.append((resource.RLIMIT_STACK, stack_mb * 1024 * 1024))
-        if nproc:
-            lims.append((resource.RLIMIT_NPROC, nproc))
-        for res, want in lims:
-            hard = resource.getrlimit(res)[1]
-            v = want if hard == resource.RLIM_INFINITY else min(want, hard)
-            resource.setrlimit(res, (v, v))
-
-    return apply
 
 
 def _expand(argv, job, fd=None):
@@ -87,54 +62,6 @@ def _spawn(argv, cwd, env, limiter, out, err, pass_fds=()):
         start_new_session=True,
         preexec_fn=limiter,
     )
-
-
-def _pump(proc, feed, res_r, deadline):
-    """Feed stdin and collect the result pipe until the child exits; returns (result, timed_out)."""
-    import selectors
-
-    sel = selectors.DefaultSelector()
-    got = bytearray()
-    if res_r is not None:
-        os.set_blocking(res_r, False)
-        sel.register(res_r, selectors.EVENT_READ)
-    pending = memoryview(feed)
-    os.set_blocking(proc.stdin.fileno(), False)
-    sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE)
-    timed_out = False
-    while True:
-        if proc.poll() is not None:
-            # Gone; a descendant may still hold the pipe, so take what is there and stop.
-            with contextlib.suppress(BlockingIOError, TypeError):
-                got += os.read(res_r, _MAX_RESULT)
-            break
-        if time.monotonic() >= deadline:
-            timed_out = True
-            break
-        for key, _ in sel.select(timeout=0.01):
-            if key.fd == res_r:
-                with contextlib.suppress(BlockingIOError):
-                    chunk = os.read(res_r, 65536)
-                    if not chunk:
-                        sel.unregister(res_r)
-                    elif len(got) < _MAX_RESULT:
-                        got += chunk
-                continue
-            try:
-                pending = pending[os.write(key.fd, pending[:65536]) :]
-            except BlockingIOError:
-                pass
-            except BrokenPipeError:
-                pending = pending[:0]
-            if not pending:
-                sel.unregister(key.fd)
-                proc.stdin.close()
-    sel.close()
-    if res_r is not None:
-        os.close(res_r)
-    if not proc.stdin.closed:
-        proc.stdin.close()
-    return bytes(got), timed_out
 
 
 def _snapshot(root):
@@ -183,7 +110,8 @@ def _compile(job, env, deadline):
             proc = _spawn(_expand(job["compile"], job), _BUILD, env, lim, out, subprocess.STDOUT)
         except OSError as exc:
             return {"status": "missing", "output": f"{job['compile'][0]}: {exc.strerror}"}, None
-    _, timed_out = _pump(proc, b"", None, started + wall)
+    _, state = _pump(proc, b"", None, started + wall, job["compile_memory_mb"] * 1024 * 1024)
+    timed_out = state != "ok"
     code = proc.wait() if not timed_out else None
     elapsed = time.monotonic() - started
     cpu_out = code == -signal.SIGXCPU or (code == -signal.SIGKILL and elapsed >= math.ceil(limit_s))
@@ -212,7 +140,7 @@ def _children_cpu():
 
 
 def _run_test(job, build, env, i, cpu_s, wall):
-    _wipe_tmp()
+    _fresh_scratch()
     work = f"/tmp/.vw{i}-{os.urandom(6).hex()}"
     _materialise(build, work)
     out_path, err_path = "/tmp/.vw-stdout", "/tmp/.vw-stderr"
@@ -233,12 +161,10 @@ def _run_test(job, build, env, i, cpu_s, wall):
         proc = _spawn(argv, work, env, lim, out, err, () if res_w is None else (res_w,))
     if res_w is not None:
         os.close(res_w)
-    got, timed_out = _pump(proc, feed, res_r, started + wall)
-    if not timed_out:
-        try:
-            proc.wait(timeout=max(0.0, started + wall - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+    got, state = _pump(proc, feed, res_r, started + wall, job["memory_mb"] * 1024 * 1024)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
     elapsed = time.monotonic() - started
     # A multi-threaded runtime (the JVM) spends its CPU seconds faster than wall time passes, so the
     # kernel's SIGKILL at the CPU limit can come before `elapsed` reaches it: look at CPU time too.
@@ -247,7 +173,9 @@ def _run_test(job, build, env, i, cpu_s, wall):
     rec = {"test": i, "time_s": round(elapsed, 4), "exit_code": proc.returncode, "stderr": _excerpt(err_path)}
     code = proc.returncode
     cpu_out = code == -signal.SIGKILL and max(elapsed, cpu_used) >= cpu_s - 0.05
-    if timed_out or code == -signal.SIGXCPU or cpu_out:
+    if state == "memory":
+        rec["status"] = "memory"
+    elif state == "timeout" or code == -signal.SIGXCPU or cpu_out:
         rec["status"] = "timeout"
     elif job["mode"] == "stdio":
         data = _head(out_path, job["max_output"])
@@ -271,7 +199,7 @@ def main():
     _write_fd(out, _dumps({"ready": True}))
     start = time.monotonic()
     env = {"PATH": job["path"], "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **job["env"]}
-    _wipe_tmp()
+    _fresh_scratch()
     rec, build = _compile(job, env, start + job["budget_s"])
     _write_fd(out, _dumps({"compile": rec}))
     if build is not None:
@@ -284,6 +212,8 @@ def main():
             cpu_s = max(1, math.ceil(job["time_limit_s"]))
             wall = min(2 * job["time_limit_s"] + 1.0, left)
             _write_fd(out, _dumps(_run_test(job, build, env, i, cpu_s, wall)))
+    _sweep()
+    _fresh_scratch()
     _write_fd(out, _dumps({"done": True}))
 
 

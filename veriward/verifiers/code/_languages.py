@@ -16,6 +16,8 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
+from veriward.sandbox._image import PYTHON_PACKAGES
+
 # The PATH a sandboxed job sees (both backends).
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 # JVM flags that keep its address-space reservations small enough for an RLIMIT_AS, and start-up fast.
@@ -189,8 +191,8 @@ def java_source_name(code: str) -> str:
 def check_reference(language: str, mode: str, kwargs_used: bool) -> None:
     """Raise ValueError when a non-Python reference asks for something its language cannot do."""
     lang = LANGUAGES[language]
-    if mode == "test_code":
-        raise ValueError(f"`test_code` is Python only; use `stdio` or `cases` for {language}")
+    if mode in ("test_code", "asserts", "pytest"):
+        raise ValueError(f"`{mode}` is Python only; use `stdio` or `cases` for {language}")
     if mode == "cases" and not lang.supports_cases:
         supported = ", ".join(["python", *(n for n, x in LANGUAGES.items() if x.supports_cases)])
         raise ValueError(f"`cases` is supported for {supported}; use `stdio` for {language}")
@@ -211,7 +213,7 @@ def image_for(language: str, python_image: str) -> str:
 def image_packages(language: str) -> tuple[str, ...]:
     """The Debian packages of `language`'s runner image: python3 (the in-sandbox driver) and the toolchain."""
     if language == "python":
-        return ("python3",)
+        return PYTHON_PACKAGES
     return ("python3", *LANGUAGES[language].packages)
 
 

@@ -11,13 +11,13 @@ import json
 import math
 from typing import Any
 
-from veriward.sandbox import Limits, RunResult, Sandbox, SandboxUnavailable
+from veriward.sandbox import Limits, RunResult, Sandbox
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.code import _driver_java, _driver_js
 from veriward.verifiers.code._languages import LANGUAGES, SANDBOX_PATH, Language, image_for, java_source_name
 from veriward.verifiers.code._reference import CodeReference
 from veriward.verifiers.code._source import driver_source
-from veriward.verifiers.code._verdict import driver_records, outcome
+from veriward.verifiers.code._verdict import Judged, driver_records, outcome
 
 _DRIVER = driver_source("_driver_native.py")
 MAX_OUTPUT_BYTES = 1024 * 1024
@@ -129,18 +129,18 @@ class NativeDriver:
             max_output_bytes=8 * 1024 * 1024,
         )
 
-    async def score(self, sandbox: Sandbox, code: str, ref: CodeReference, remaining_s: float) -> Outcome:
-        """Compile and test `code` in `sandbox` within `remaining_s` seconds."""
+    async def run(
+        self, sandbox: Sandbox, code: str, ref: CodeReference, remaining_s: float
+    ) -> tuple[RunResult, float]:
+        """Compile and test `code` in `sandbox` within `remaining_s` seconds: (the run, its wall cap)."""
         wall = min(self.wanted_s(ref), remaining_s)
         nproc = self.lang.pids if sandbox.name == "process" else None
         argv, files, stdin = self.job(code, ref, wall - _REPORT_S, nproc)
-        try:
-            run = await sandbox.run(argv, files=files, stdin=stdin, limits=self.limits(ref, wall))
-        except SandboxUnavailable as exc:
-            return Outcome.error(f"sandbox failure: {exc}")
-        return self.outcome(run, ref, wall)
+        return await sandbox.run(argv, files=files, stdin=stdin, limits=self.limits(ref, wall)), wall
 
-    def outcome(self, run: RunResult, ref: CodeReference, budget_s: float) -> Outcome:
+    def outcome(
+        self, run: RunResult, ref: CodeReference, budget_s: float, judged: dict[int, Judged] | None = None
+    ) -> Outcome:
         """The verdict: a failed compile is `incorrect`, a missing toolchain `error`; else the tests."""
         ready, _, _ = driver_records(run)
         comp = compile_record(run)
@@ -167,7 +167,7 @@ class NativeDriver:
         if self.language == "javascript" and ref.cases is not None:
             cases = [c.model_copy(update={"expected": _int_floats(c.expected)}) for c in ref.cases]
             ref = ref.model_copy(update={"cases": cases})
-        result = outcome(run, ref, budget_s)
+        result = outcome(run, ref, budget_s, judged)
         result.details["compile"] = {"status": "ok", "time_s": comp.get("time_s")}
         return result
 
