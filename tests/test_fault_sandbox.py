@@ -136,3 +136,43 @@ async def test_the_reaper_removes_expired_containers_and_never_a_live_neighbours
         for cid in (expired, neighbour):
             with contextlib.suppress(Exception):
                 api.remove_container(cid, force=True)  # type: ignore[attr-defined]
+
+
+def test_memory_beyond_the_servers_cap_is_a_422(make_server) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(sandbox_max_memory_mb=1024, pool_workers=1)
+    ref = {"language": "python", "entry_point": "f", "cases": [{"args": [1], "expected": 2}]}
+    body = {"verifier": "code", "response": "def f(x):\n    return x + 1", "reference": ref}
+    with server.client() as c:
+        big = c.post("/v1/score", json={**body, "reference": {**ref, "memory_limit_mb": 4096}})
+        assert big.status_code == 422 and "VERIWARD_SANDBOX_MAX_MEMORY_MB" in big.text
+        batch = c.post(
+            "/v1/score/batch",
+            json={"requests": [{**body, "reference": {**ref, "memory_limit_mb": 4096}}, body]},
+        ).json()["results"]
+    assert batch[0]["verdict"] == "error" and batch[0]["reason"].startswith("bad request")
+    assert batch[1]["verdict"] == "correct", batch[1]
+
+
+@pytest.mark.docker
+@pytest.mark.skipif(_DOCKER_REASON is not None, reason=str(_DOCKER_REASON))
+def test_a_sandbox_that_failed_to_start_is_tried_again(make_server) -> None:  # type: ignore[no-untyped-def]
+    # The image is missing at first (being built, say): `error`; once it exists, the same server scores.
+    import subprocess
+    import uuid
+
+    tag = f"veriward-sandbox-python:retry-{uuid.uuid4().hex[:8]}"
+    server = make_server(sandbox="docker", sandbox_image=tag, sandbox_warm=0, pool_workers=1)
+    ref = {"language": "python", "entry_point": "f", "cases": [{"args": [1], "expected": 2}]}
+    body = {"verifier": "code", "response": "def f(x):\n    return x + 1", "reference": ref}
+    try:
+        with server.client() as c:
+            first = c.post("/v1/score", json=body).json()
+            assert first["verdict"] == "error" and "not found" in first["reason"], first
+            subprocess.run(["docker", "tag", DEFAULT_IMAGE, tag], check=True, timeout=60)
+            deadline = time.monotonic() + 30
+            while (r := c.post("/v1/score", json=body).json())["verdict"] == "error":
+                assert time.monotonic() < deadline, r
+                time.sleep(1)
+            assert r["verdict"] == "correct", r
+    finally:
+        subprocess.run(["docker", "rmi", tag], capture_output=True, timeout=60)

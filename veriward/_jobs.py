@@ -91,6 +91,7 @@ def validate(payload: ScoreRequest | Mapping[str, Any], s: Settings) -> Job:
         options = verifier.parse_options(req.options)
     except (RecursionError, MemoryError) as exc:  # a reference nested or sized past what can be read
         raise RequestError(f"reference cannot be read: {type(exc).__name__}", field="reference") from None
+    verifier.check_job(reference, options, s)
     budget = min(req.timeout_s or s.default_timeout_s, s.max_timeout_s)
     scorer = scorer_id(verifier.name, type(verifier).__module__, options)
     key = cache_key(scorer, req.reference, options.model_dump(mode="json"), verifier.normalize(req.response))

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     sandbox_image: str = Field(default="veriward-sandbox-python:latest", description="Docker runner image")
     sandbox_jobs: int = Field(default=6, ge=1, description="submissions run in sandboxes at once")
     sandbox_warm: int = Field(default=2, ge=0, description="Docker containers kept started ahead of jobs")
+    sandbox_max_memory_mb: int = Field(
+        default=2048, ge=64, description="largest memory_limit_mb a request may ask for (else 422)"
+    )
 
     # Lean scorer: a pool of long-lived Lean REPL processes (see README, Lean scorer)
     lean_repl_cmd: str = Field(default="repl", description="the REPL's command line, e.g. `lake env repl`")

@@ -88,6 +88,9 @@ class Verifier:
         """Validate the reference before any work is scheduled; raise `RequestError` (422) if wrong."""
         return reference
 
+    def check_job(self, reference: Any, options: Any, settings: Settings) -> None:
+        """Refuse (`RequestError`) a parsed request this server will not run, e.g. over a resource cap."""
+
     def parse_options(self, options: dict[str, Any]) -> BaseModel:
         try:
             return self.options_model.model_validate(options)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Protocol
 
+from veriward.errors import RequestError
 from veriward.sandbox import RunResult, Sandbox, SandboxUnavailable, select_sandbox
 from veriward.settings import Settings
 from veriward.verifiers.base import Context, Outcome, Verifier
@@ -47,12 +49,17 @@ def _clean(result: Outcome) -> Outcome:
     return Outcome(result.verdict, result.score, clean_text(result.reason), clean(result.details))
 
 
+# A sandbox that failed to start is tried again after this long (dockerd restarting, an image being built).
+_RETRY_START_S = 5.0
+
+
 class _Box:
-    """A started sandbox, or the reason there is none."""
+    """A started sandbox, or the reason there is none (until `retry_at`)."""
 
     def __init__(self) -> None:
         self.sandbox: Sandbox | None = None
         self.reason = ""
+        self.retry_at = 0.0
         self.lock = asyncio.Lock()
 
 
@@ -85,20 +92,29 @@ class CodeVerifier(Verifier):
     def parse_reference(self, reference: Any) -> CodeReference:
         return parse_reference(reference)
 
+    def check_job(self, reference: CodeReference, options: Any, settings: Settings) -> None:
+        # The caller sizes the sandbox: the server caps it, times the jobs it runs at once.
+        if reference.memory_limit_mb > settings.sandbox_max_memory_mb:
+            raise RequestError(
+                f"reference.memory_limit_mb is {reference.memory_limit_mb}; this server allows at most "
+                f"{settings.sandbox_max_memory_mb} (VERIWARD_SANDBOX_MAX_MEMORY_MB)",
+                field="reference.memory_limit_mb",
+            )
+
     async def _sandbox(self, s: Settings, image: str | None = None) -> Sandbox:
         image = image or s.sandbox_image
         key = (id(asyncio.get_running_loop()), s.sandbox, image, s.sandbox_jobs, s.sandbox_warm)
         box = self._boxes.setdefault(key, _Box())
         async with box.lock:
-            if box.sandbox is None and not box.reason:
+            if box.sandbox is None and time.monotonic() >= box.retry_at:
                 try:
                     sb = await asyncio.to_thread(
                         select_sandbox, s.sandbox, image, s.sandbox_jobs, s.sandbox_warm
                     )
                     await sb.start()
-                    box.sandbox = sb
+                    box.sandbox, box.reason = sb, ""
                 except (SandboxUnavailable, ValueError) as exc:
-                    box.reason = str(exc)
+                    box.reason, box.retry_at = str(exc), time.monotonic() + _RETRY_START_S
         if box.sandbox is None:
             raise SandboxUnavailable(box.reason)
         return box.sandbox
