@@ -35,6 +35,7 @@ class Answer:
     empty_box: bool = False  # an empty box beside the final one
     retracted: bool = False  # the answer denies its own value (`\\text{not } 3`)
     claim: Claim = ASSERTED  # what the answer statement says about the value (`_claim`)
+    outer: Claim = ASSERTED  # what the words around the answer say, ignoring the words inside it
     later: list[str] = field(default_factory=list)  # values asserted by answer statements after it
 
     @property
@@ -109,6 +110,7 @@ def build(extraction: Extraction) -> Answer:
         empty_box=extraction.empty_box,
         retracted=any(negates_value(p[:MAX_ANSWER_CHARS]) for p in extraction.parts),
         claim=_claim_of(extraction),
+        outer=classify(extraction.before, extraction.after) if extraction.source != "whole" else ASSERTED,
     )
     for st in extraction.later:  # a later statement that qualifies the value, or states another one
         claim = classify(st.before, st.after)

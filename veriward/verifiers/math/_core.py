@@ -16,6 +16,7 @@ from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
 from veriward.verifiers.math._normalize import choice_letter, clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
+from veriward.verifiers.math._polarity import polarity
 from veriward.verifiers.math._scalar import Scalar, parse_scalar
 from veriward.verifiers.math._structure import Value
 from veriward.verifiers.math._units import DEGREE, conversion
@@ -57,6 +58,9 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if pred is None:
         return Outcome.invalid("no answer could be extracted: no box, answer phrase or final statement")
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
+    said = _yes_no(reference, gold, pred)
+    if said is not None:
+        return said
     if pred.retracted:
         return Outcome.invalid("retracted answer: the answer negates its own value", **details)
     if not pred.claim.asserted:
@@ -122,6 +126,32 @@ _SYMPY_FAILURES = (
     RecursionError,
 )
 _COMMA_PAIR = re.compile(r"\s*-?\d+,\d{2}\s*")
+
+
+def _yes_no(reference: str, gold: Answer, pred: Answer) -> Outcome | None:
+    """A yes/no reference (a word or an existence sentence) answered yes or no; None otherwise."""
+    if gold.value is not None and not gold.is_text and _numeric_gold(gold):
+        return None
+    # A sentence gold is read whole (its answer extraction keeps only its last formula); a worked
+    # solution as the reference is not a yes/no sentence.
+    whole = reference if len(reference) <= 500 and "boxed" not in reference else ""
+    want = polarity(", ".join(p.text for p in gold.parts)) or polarity(whole)
+    got = polarity(", ".join(p.text for p in pred.parts)) if want else None
+    # A yes/no sentence may deny inside itself ("No, there does not exist ..."; `polarity` refuses one that
+    # contradicts itself); the words around it must still assert it ("the answer is not \\boxed{No}").
+    later_ok = not pred.later or all(polarity(t) == got for t in pred.later)
+    if want is None or got is None or not pred.outer.asserted or not later_ok:
+        return None
+    details = {"extracted": got, "reference": want, "source": pred.source}
+    return (
+        _ok("the same yes/no answer", details) if got == want else _no(f"answered {got}, not {want}", details)
+    )
+
+
+def _numeric_gold(gold: Answer) -> bool:
+    """A number (not a word read as a product of letters, `No` = n*o)."""
+    v = gold.value
+    return v is not None and v.kind == "scalar" and v.scalar is not None and not v.scalar.expr.free_symbols
 
 
 def _one_value(ans: Answer) -> Answer:

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from veriward.verifiers._markers import strip_end_markers
-from veriward.verifiers.math._statement import Statement
+from veriward.verifiers.math._claim import retracted_after
+from veriward.verifiers.math._statement import Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
 
 # Only the end of a long response is searched: final answers come last, and this caps the work.
@@ -107,8 +108,25 @@ def _box_group(text: str, boxes: list[tuple[int, int, str]]) -> tuple[list[str],
             break  # "The answer is not \\boxed{..}": another statement, not one list
         joined_by_or = joined_by_or or bool(re.search(r"\bor\b", between, re.I))
         group.insert(0, prev)
-    others = [b[2] for b in boxes[: len(boxes) - len(group)]]
+    earlier = boxes[: len(boxes) - len(group)]
+    nexts = [b[0] for b in boxes[1 : len(earlier) + 1]]
+    # An earlier box the text takes back before the next one ("\\boxed{25}. Wait, this isn't right.")
+    # is withdrawn, not a second answer: only the final group is ever scored, so this cannot pay.
+    others = [b[2] for b, nxt in zip(earlier, nexts, strict=True) if not _withdrawn(text[b[1] : nxt])]
     return [b[2] for b in group], others, joined_by_or
+
+
+_WITHDRAWN = re.compile(
+    r"\b(?:re-?examin\w*|re-?consider\w*|re-?check\w*|re-?evaluat\w*|re-?visit\w*|correct (?:this|that|it)"
+    r"|(?:does|do|did)(?: not|n't) (?:align|fit|match|satisfy|work|make sense|hold)|contradicts?)\b",
+    re.I,
+)
+
+
+def _withdrawn(after: str) -> bool:
+    """Do the first two sentences after a box take it back?"""
+    head = " ".join(re.split(r"(?<=[.!?])\s+", after.strip(" $.\n"), maxsplit=2)[:2])[:600]
+    return bool(retracted_after(head) or _WITHDRAWN.search(head))
 
 
 def _restates(between: str) -> bool:
@@ -265,6 +283,8 @@ def extract(text: str) -> Extraction | None:
         later = _statement(rest, displays=False)
         if later is not None:
             found.later.append(later)
+        else:
+            found.later += hedged_mentions(rest)
         for m in list(_BOLD.finditer(rest))[-3:]:
             span = _prose_span(m.group(1))
             if span:

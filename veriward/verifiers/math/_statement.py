@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veriward.verifiers.math._claim import classify
+
 _MATH = re.compile(
     r"\$\$(.{1,1500}?)\$\$|\\\[(.{1,1500}?)\\\]|\\\(([^\n]{1,800}?)\\\)|(?<![\\$])\$((?:[^$\n\\]|\\.){1,800}?)(?<!\\)\$",
     re.S,
@@ -156,28 +158,91 @@ def _split(line: str) -> list[str]:
 
 def final_statement(text: str, displays: bool = True) -> Statement | None:
     """The value stated by the last sentence that states one (skipping at most three after it); with
-    `displays`, also a display equation after a sentence ending in "is:"."""
+    `displays`, also a display equation after a sentence ending in "is:".
+
+    A later sentence with values but no statement ("This means 2007 divides 2007! exactly 9 times.") may
+    follow the statement only if it is inert: no hedge, alternative or correction in it, each of its
+    values asserted (no bound: "The result exceeds 800." makes the answer a bound), and each either
+    restates the answer or was already written before the statement (the problem's data).
+    Any other value after the statement means the statement is not the final answer."""
     sents = sentences(text[-4000:])
+    trailing: list[str] = []  # values of the later sentences that state nothing
     for back in range(min(4, len(sents))):
         i = len(sents) - 1 - back
         s = sents[i]
         after_text = " ".join(sents[i + 1 :])
-        if (
-            _DISPLAY.fullmatch(s.rstrip(". "))
-            and i > 0
-            and re.search(r"(?:\b(?:is|are|be|get|have)|:)\s*$", sents[i - 1])
-        ):
-            inner = _MATH.match(s.rstrip(". "))
-            if inner:
-                value = _group(inner).strip().rstrip(".,")
-                return Statement([value], sents[i - 1] + " ", " " + after_text)
-        span = _stated(s)
-        if span is None and any(not _is_name(v[2]) for v in _values(s)):
-            return None  # a last sentence with values that states none: no earlier value is taken
-        if span is not None:
-            values = _values(s)
-            parts = [v[2] for v in values[span[0] : span[1] + 1]]
-            a, b = values[span[0]][0], values[span[1]][1]
-            before = " ".join(sents[max(0, i - 1) : i]) + " " + s[:a]
-            return Statement(parts, before, s[b:] + " " + after_text)
+        found = _display_answer(sents, i, after_text)
+        if found is None:
+            found = _sentence_answer(sents, i, after_text)
+        if found is not None:
+            earlier = text[: max(0, text.rfind(s))]
+            return found if all(_restates(v, found.parts, earlier) for v in trailing) else None
+        spans = [v for v in _values(s) if not _is_name(v[2])]
+        if spans:
+            if (
+                _NOT_INERT.search(s)
+                or "?" in s
+                or not all(classify(s[:a], s[b:]).asserted for a, b, _ in spans)
+            ):
+                return None  # a last sentence with values that states none: no earlier value is taken
+            trailing += [v for _, _, v in spans]
     return None
+
+
+def _display_answer(sents: list[str], i: int, after_text: str) -> Statement | None:
+    s = sents[i]
+    if _DISPLAY.fullmatch(s.rstrip(". ")) and i > 0 and _LEADS_IN.search(sents[i - 1]):
+        inner = _MATH.match(s.rstrip(". "))
+        if inner:
+            value = _group(inner).strip().rstrip(".,")
+            named = _NAMED_CHAIN.match(value)
+            if named:  # `\\text{Workers} = \\frac{180}{9} = 20`: the quantity's value is the last side
+                value = value.rsplit("=", 1)[-1].strip()
+            return Statement([value], sents[i - 1] + " ", " " + after_text)
+    return None
+
+
+_NAMED_CHAIN = re.compile(r"\s*\\text\s*\{[A-Za-z ,'-]{3,60}\}\s*=.*=\s*[-+]?\d[\d.,]*\s*$", re.S)
+
+
+def _sentence_answer(sents: list[str], i: int, after_text: str) -> Statement | None:
+    s = sents[i]
+    span = _stated(s)
+    if span is None:
+        return None
+    values = _values(s)
+    parts = [v[2] for v in values[span[0] : span[1] + 1]]
+    a, b = values[span[0]][0], values[span[1]][1]
+    before = " ".join(sents[max(0, i - 1) : i]) + " " + s[:a]
+    return Statement(parts, before, s[b:] + " " + after_text)
+
+
+# Words that make a later sentence more than an elaboration: it qualifies, doubts or replaces the answer.
+_NOT_INERT = re.compile(
+    r"\b(?:or|maybe|perhaps|possibly|probably|likely|might|may|could|alternatively|actually|wait|instead"
+    r"|however|but|not|no|never|except|unless|rather|also|another|other|else|either|wrong|incorrect"
+    r"|mistake|error|correct(?:ion|ed)?|approximately|about|around|roughly|nearly|almost|if)\b|n't\b|≈|\\approx",
+    re.I,
+)
+
+
+def _restates(value: str, parts: list[str], earlier: str) -> bool:
+    """Is a later sentence's value the answer again, or a value written before the answer statement?"""
+    key = re.sub(r"\s+|\\[,;!: ]|^\$|\$$", "", value)
+    # The answer, or the last side of an answer chain (`workers = 180/9 = 20`, then "20 workers ...").
+    answers = [re.sub(r"\s+|\\[,;!: ]", "", p) for p in parts]
+    if any(key == a or key == a.rsplit("=", 1)[-1] for a in answers):
+        return True
+    return bool(key) and re.search(rf"(?<![\w.]){re.escape(value.strip())}(?![\w.])", earlier) is not None
+
+
+def hedged_mentions(rest: str) -> list[Statement]:
+    """Values offered as alternatives in the two sentences after an answer ("The answer is 5. Maybe 6.",
+    "Or perhaps 6."): each is a later, hedged statement about the answer. A value merely mentioned (a
+    check, a bound on another quantity) is not one."""
+    out = []
+    for s in sentences(rest[:1500])[:2]:
+        for a, b, v in _values(s):
+            if not _is_name(v) and classify(s[:a], s[b:]).modality == "hedged":
+                out.append(Statement([v], s[:a], s[b:]))
+    return out
