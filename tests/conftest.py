@@ -21,9 +21,29 @@ from veriward.settings import Settings
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def require_shared(*parts: str) -> Path:
+    """A path under ../shared/ (the outside datasets); a test without it skips, saying so. In CI
+    (VERIWARD_REQUIRE_SHARED=1) a missing ../shared/ fails the whole run at start instead."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is missing (the outside datasets live in ../shared/ beside the checkout)")
+    return path
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """With VERIWARD_REQUIRE_SANDBOXES=1 (CI), a missing sandbox backend fails the run instead of
-    silently skipping the Docker and bubblewrap tests."""
+    """With VERIWARD_REQUIRE_SHARED=1 (CI) a missing ../shared/ fails the run; with
+    VERIWARD_REQUIRE_SANDBOXES=1 (CI), a missing sandbox backend fails the run instead of silently
+    skipping the Docker and bubblewrap tests."""
+    if os.environ.get("VERIWARD_REQUIRE_SHARED") == "1":
+        needed = [
+            SHARED / "benchmarks" / "math",
+            SHARED / "benchmarks" / "code",
+            SHARED / "benchmarks" / "prm",
+        ]
+        needed += [SHARED / "lean" / "repl-transcripts"]
+        missing = [str(p) for p in needed if not p.exists()]
+        if missing:
+            pytest.exit("outside datasets required but missing: " + ", ".join(missing), returncode=3)
     if os.environ.get("VERIWARD_REQUIRE_SANDBOXES") != "1":
         return
     from veriward.sandbox import doctor

@@ -10,13 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import require_shared
 
 from veriward.audit import Probe, Scored, judge, load_corpus, sources
 from veriward.audit._corpus import CorpusError
 from veriward.models import ScoreRequest
 
 PROBES = load_corpus()
-SHARED_LEAN = Path(__file__).resolve().parents[2] / "shared" / "lean" / "README.md"
 
 
 def test_corpus_size_and_unique_ids() -> None:
@@ -87,12 +87,17 @@ def test_lean_covers_every_cheat_class_of_the_shared_readme() -> None:
     ]  # fmt: skip
     for word in words:
         assert word in text, word
-    if SHARED_LEAN.exists():  # the README's classes, one probe family or keyword each
-        readme = SHARED_LEAN.read_text()
-        for word in re.findall(r"`(sorry|admit|axiom|native_decide|#exit|run_cmd|#eval|initialize)`", readme):
-            assert word in text
     lean = [p for p in PROBES if p.scorer == "lean"]
     assert all(p.verdicts and "correct" not in {v.value for v in p.verdicts} for p in lean)
+
+
+def test_lean_covers_the_cheat_classes_the_shared_readme_names() -> None:
+    readme = require_shared("lean", "README.md").read_text()
+    text = "\n".join(p.request["response"] for p in PROBES if p.scorer == "lean")
+    named = re.findall(r"`(sorry|admit|axiom|native_decide|#exit|run_cmd|#eval|initialize)`", readme)
+    assert named, "the shared README names no cheat class: its format changed"
+    for word in named:
+        assert word in text, word
 
 
 def test_prm_families() -> None:
