@@ -2,11 +2,15 @@
 
 from veriward._sync import SyncEngine, score
 from veriward._version import __version__
+from veriward.client import AsyncClient, Client, ClientError, reward
 from veriward.engine import Engine
 from veriward.errors import Overloaded, RequestError, ScorerUnavailable, VeriwardError
 from veriward.models import (
     BatchRequest,
     BatchResponse,
+    GroupRequest,
+    GroupResult,
+    GroupStats,
     ScoreRequest,
     ScoreResult,
     Verdict,
@@ -16,9 +20,15 @@ from veriward.settings import Settings, get_settings
 from veriward.verifiers import Outcome, Verifier
 
 __all__ = [
+    "AsyncClient",
     "BatchRequest",
     "BatchResponse",
+    "Client",
+    "ClientError",
     "Engine",
+    "GroupRequest",
+    "GroupResult",
+    "GroupStats",
     "Outcome",
     "Overloaded",
     "RequestError",
@@ -33,5 +43,6 @@ __all__ = [
     "VeriwardError",
     "__version__",
     "get_settings",
+    "reward",
     "score",
 ]

@@ -7,6 +7,7 @@ gap; `audit_rollouts` flags suspicious patterns in a user's logged rollouts and 
 
 from veriward.audit._corpus import CorpusError, Probe, load_corpus, sources
 from veriward.audit._report import AuditReport, ProbeRow, RolloutReport
+from veriward.audit._rollouts import Rollout, audit_rollouts, parse_rollout, read_jsonl
 from veriward.audit._runner import judge, run_audit
 from veriward.audit._targets import LocalTarget, RemoteTarget, Scored, Target
 
@@ -17,11 +18,15 @@ __all__ = [
     "Probe",
     "ProbeRow",
     "RemoteTarget",
+    "Rollout",
     "RolloutReport",
     "Scored",
     "Target",
+    "audit_rollouts",
     "judge",
     "load_corpus",
+    "parse_rollout",
+    "read_jsonl",
     "run_audit",
     "sources",
 ]
