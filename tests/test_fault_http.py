@@ -155,3 +155,45 @@ def test_log_lines_cannot_be_forged_through_the_path(make_server) -> None:  # ty
         access_log.removeHandler(handler)
     line = next(m for m in seen if "nope" in m)
     assert "\n" not in line and "\r" not in line and "\\n" in line
+
+
+def test_a_client_that_goes_away_is_logged_499_not_500(make_server) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from veriward.server._logging import access_log
+
+    seen: list[int] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(int(getattr(record, "status", 0)))
+
+    handler = Keep()
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    try:
+        server = make_server(pool_workers=1)
+        body = (
+            b'{"requests": ['
+            + b",".join([b'{"verifier": "math", "response": "\\\\boxed{1}", "reference": "1"}'] * 5)
+            + b"]}"
+        )
+        with _connect(server) as s:  # a body that never completes, then the client leaves
+            s.sendall(b"POST /v1/score/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            s.sendall(f"Content-Length: {len(body) + 100}\r\n\r\n".encode() + body)
+            time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        access_log.removeHandler(handler)
+    assert seen and seen[-1] == 499, seen
+
+
+def test_audit_rollouts_obey_the_batch_cap(make_server) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(max_batch_size=3, pool_workers=1)
+    rollout = {"verifier": "math", "response": "\\boxed{1}", "reference": "1", "reward": 1.0}
+    with server.client() as c:
+        assert c.post("/v1/audit", json={"rollouts": [rollout] * 3}).status_code == 200
+        r = c.post("/v1/audit", json={"rollouts": [rollout] * 4})
+    assert r.status_code == 422 and "limit is 3" in r.text
