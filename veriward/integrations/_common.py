@@ -75,9 +75,10 @@ def stable_key(value: Any) -> str:
 
 
 def as_groups(
-    requests: Sequence[Mapping[str, Any]], keys: Sequence[str]
+    requests: Sequence[Mapping[str, Any]], keys: Sequence[str], size: int | None = None
 ) -> list[tuple[range, dict[str, Any]]]:
-    """Consecutive requests with the same key and the same scorer, reference and options, as groups.
+    """Consecutive requests with the same key and the same scorer, reference and options, as groups of at
+    most `size` (a run of equal keys longer than that is several groups: a prompt repeated in a row).
 
     Returns each group's index range in `requests` and its `/v1/score/batch` group body.
     """
@@ -86,7 +87,10 @@ def as_groups(
         for k, r in zip(keys, requests, strict=True)
     ]
     out = []
-    for span in runs(full):
+    spans = runs(full)
+    if size:
+        spans = [range(i, min(i + size, s.stop)) for s in spans for i in range(s.start, s.stop, size)]
+    for span in spans:
         first = requests[span.start]
         group: dict[str, Any] = {
             "verifier": first["verifier"],

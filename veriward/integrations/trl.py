@@ -5,7 +5,8 @@ other columns (one value per completion) and returns one reward per completion. 
 or for conversational datasets a list of chat messages whose last assistant message is scored.
 
 GRPO lays out each prompt's `num_generations` completions consecutively, so consecutive completions of the
-same prompt (and the same scorer, reference and options) are sent as one group: identical completions are
+same prompt (and the same scorer, reference and options), at most `num_generations` of them when given, are
+sent as one group: identical completions are
 scored once, and the group stats reach TRL's log through its `log_metric` hook (`veriward/uniform_group_frac`,
 `veriward/group_reward_std`, `veriward/duplicate_frac`, `veriward/unscored_frac`, `veriward/groups`).
 
@@ -37,6 +38,7 @@ def _spans(
     prompts: Sequence[Any],
     completions: Sequence[Any],
     columns: Mapping[str, Any],
+    num_generations: int | None,
 ) -> tuple[int, Spans]:
     if reference_column not in columns:
         known = ", ".join(sorted(k for k in columns if not k.startswith(("trainer_", "log_"))))
@@ -48,7 +50,7 @@ def _spans(
             request["options"] = dict(options)
         requests.append({**request, "response": completion_text(c)})
     keys = [stable_key(p) for p in prompts] if len(prompts) == len(requests) else [""] * len(requests)
-    return len(requests), as_groups(requests, keys)
+    return len(requests), as_groups(requests, keys, num_generations)
 
 
 def _report(
@@ -78,19 +80,21 @@ def reward_function(
     url: str | None = None,
     drop: frozenset[str] = DROP_VERDICTS,
     name: str | None = None,
+    num_generations: int | None = None,
 ) -> RewardFn:
     """A synchronous TRL reward function scoring with `verifier` against column `reference_column`.
 
     A reference that is an object with a `verifier` key (or a JSON string of one) picks its own scorer,
     reference and options. Rewards are the scores; a verdict in `drop` (by default `error`) gets `None`.
     Uses `client`, or a client for `url`, or the process-wide client configured from `VERIWARD_URL`.
+    Pass GRPOConfig's `num_generations` so that a prompt repeated in consecutive rows makes several groups.
     """
     own = client or (Client(url) if url else None)
 
     def veriward_reward(
         prompts: Sequence[Any], completions: Sequence[Any], **columns: Any
     ) -> list[float | None]:
-        n, spans = _spans(verifier, reference_column, options, prompts, completions, columns)
+        n, spans = _spans(verifier, reference_column, options, prompts, completions, columns, num_generations)
         groups = (own or default_client()).score_groups([body for _, body in spans])
         results = ungroup(n, spans, groups)
         _report(results, groups, columns)
@@ -109,6 +113,7 @@ def async_reward_function(
     url: str | None = None,
     drop: frozenset[str] = DROP_VERDICTS,
     name: str | None = None,
+    num_generations: int | None = None,
 ) -> AsyncRewardFn:
     """The async form of `reward_function`: TRL awaits async reward functions concurrently."""
     own = client or (AsyncClient(url) if url else None)
@@ -116,7 +121,7 @@ def async_reward_function(
     async def veriward_reward(
         prompts: Sequence[Any], completions: Sequence[Any], **columns: Any
     ) -> list[float | None]:
-        n, spans = _spans(verifier, reference_column, options, prompts, completions, columns)
+        n, spans = _spans(verifier, reference_column, options, prompts, completions, columns, num_generations)
         groups = await (own or default_async_client()).score_groups([body for _, body in spans])
         results = ungroup(n, spans, groups)
         _report(results, groups, columns)
