@@ -157,8 +157,12 @@ def test_an_overloaded_server_waits_for_room_instead_of_429(make_server) -> None
 
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(post, range(4)))
+        metrics = httpx.get(f"{server.url}/metrics", timeout=10).text
     assert [a.status_code for a in answers] == [200] * 4
     assert [a.json()["rewards"] for a in answers] == [[1.0]] * 4
+    # The queue was full (the engine refused admission) and the endpoint waited instead of answering 429.
+    refused = [ln for ln in metrics.splitlines() if ln.startswith("veriward_overloaded_total{")]
+    assert refused and float(refused[0].split()[-1]) >= 1, refused
 
 
 def test_reward_func_in_process_through_the_client(live_server) -> None:
