@@ -40,6 +40,9 @@ def test_verify_rewards_right_and_wrong_and_echoes_the_body(live_server) -> None
         wrong = http.post("/verify", json=_body("so \\boxed{6}", expected_answer="5")).json()
     assert right["reward"] == 1.0 and right["veriward"]["verdict"] == "correct"
     assert wrong["reward"] == 0.0 and wrong["veriward"]["verdict"] == "incorrect"
+    # Top-level numbers are what NeMo-Gym clients record as metrics.
+    assert right["veriward_correct"] == 1.0 and right["mask_sample"] is False
+    assert wrong["veriward_incorrect"] == 1.0 and wrong["veriward_unscored"] == 0.0
     assert right["expected_answer"] == "5" and right["response"]["id"] == "resp_1"
 
 
@@ -67,9 +70,17 @@ def test_bad_bodies_get_a_422(live_server) -> None:
     assert bad_spec.status_code == 422 and "veriward" in bad_spec.text
 
 
-def test_a_scorer_failure_is_a_503(make_server) -> None:
+def test_a_scorer_failure_masks_the_sample_or_fails_on_request(make_server) -> None:
     with dead_backend_registered() as dead:
         server = make_server()
+        body = _body("x", veriward={"verifier": dead, "reference": "x"})
         with server.client() as http:
-            r = http.post("/verify", json=_body("x", veriward={"verifier": dead, "reference": "x"}))
-    assert r.status_code == 503 and r.headers["retry-after"]
+            masked = http.post("/verify", json=body)
+            failed = http.post("/verify", json=body, headers={"X-Veriward-On-Error": "fail"})
+            bad = http.post("/verify", json=body, headers={"X-Veriward-On-Error": "zero"})
+    assert masked.status_code == 200
+    out = masked.json()
+    assert out["mask_sample"] is True and out["veriward_unscored"] == 1.0 and out["reward"] == 0.0
+    assert out["veriward"]["verdict"] == "error"
+    assert failed.status_code == 503 and failed.headers["retry-after"]
+    assert bad.status_code == 422

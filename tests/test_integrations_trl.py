@@ -1,4 +1,4 @@
-"""TRL reward functions (sync and async) through the client against the real server."""
+"""TRL reward functions (sync and async) through the client against the real server, as groups."""
 
 from __future__ import annotations
 
@@ -42,8 +42,53 @@ def test_async_reward_function_and_trl_logging_hooks(live_server) -> None:
 
     rewards = asyncio.run(call())
     assert rewards == [1.0, 0.0, 0.0]
-    assert metrics == {"veriward/dropped_frac": 0.0}
+    # One prompt, three completions: one group; its std is that of (1, 0, 0).
+    assert metrics == {
+        "veriward/groups": 1.0,
+        "veriward/uniform_group_frac": 0.0,
+        "veriward/group_reward_std": pytest.approx(0.4714045),
+        "veriward/duplicate_frac": 0.0,
+        "veriward/unscored_frac": 0.0,
+    }
     assert extra == {"veriward_verdict": ["correct", "incorrect", "invalid"]}
+
+
+def test_consecutive_completions_of_a_prompt_form_groups_with_their_stats(live_server) -> None:
+    # Two prompts x 3 generations, laid out as GRPO does; the second group is uniform and repeats itself.
+    prompts = ["What is 2 + 3?"] * 3 + ["What is 3 + 4?"] * 3
+    completions = ["\\boxed{5}", "\\boxed{5} ", "\\boxed{6}", "\\boxed{7}", "\\boxed{7}", "so \\boxed{7}"]
+    metrics: dict[str, float] = {}
+    fn = reward_function(url=live_server.url)
+    rewards = fn(prompts, completions, answer=["5"] * 3 + ["7"] * 3, log_metric=metrics.__setitem__)
+    assert rewards == [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]
+    assert metrics["veriward/groups"] == 2.0
+    assert metrics["veriward/uniform_group_frac"] == 0.5
+    # "\\boxed{5} " repeats "\\boxed{5}" after normalisation, "\\boxed{7}" repeats itself: 2 of 6.
+    assert metrics["veriward/duplicate_frac"] == pytest.approx(2 / 6)
+
+
+def test_a_label_object_picks_its_scorer_and_an_error_is_none_for_that_row_only(make_server) -> None:
+    with dead_backend_registered() as dead:
+        server = make_server()
+        fn = reward_function(url=server.url)
+        labels = ["5", {"verifier": dead, "reference": "x"}, "5"]
+        metrics: dict[str, float] = {}
+        out = fn(["a", "b", "c"], PLAIN, answer=labels, log_metric=metrics.__setitem__)
+    assert out == [1.0, None, 0.0]
+    assert metrics["veriward/unscored_frac"] == pytest.approx(1 / 3)
+
+
+def test_an_overloaded_server_is_waited_out_not_zeroed(live_server) -> None:
+    # Two 429s with Retry-After, then the real server: the rewards are the real ones.
+    from starlette.responses import JSONResponse
+
+    busy = [
+        JSONResponse({"detail": "busy"}, status_code=429, headers={"Retry-After": "0.2"}) for _ in range(2)
+    ]
+    with StubServer(forward(live_server.url, first=busy)) as stub:
+        fn = reward_function(client=Client(stub.url, backoff_s=0.01))
+        assert fn(PROMPTS, PLAIN, answer=["5"] * 3) == [1.0, 0.0, 0.0]
+    assert stub.hits == 3 and stub.hit_times[1] - stub.hit_times[0] >= 0.2
 
 
 def test_server_down_gives_none_for_every_sample() -> None:
@@ -53,7 +98,7 @@ def test_server_down_gives_none_for_every_sample() -> None:
     assert stub.hits == 3  # one batch request, retried to max_attempts
 
 
-def test_scorer_error_drops_only_that_sample(make_server) -> None:
+def test_scorer_error_gives_none(make_server) -> None:
     with dead_backend_registered() as dead:
         server = make_server()
         ok = reward_function("math", url=server.url)
@@ -87,4 +132,5 @@ def test_concurrency_is_bounded_across_concurrent_reward_calls(live_server) -> N
 
         out = asyncio.run(run_all())
     assert out == [[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]] * 3
-    assert stub.hits == 9 and stub.max_in_flight == 2
+    # Each call is one group of 6 (a group is never split across requests): 3 requests, at most 2 at once.
+    assert stub.hits == 3 and stub.max_in_flight == 2

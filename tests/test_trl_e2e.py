@@ -7,6 +7,7 @@ random generations contain right, wrong and missing answers.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 pytest.importorskip("trl")
 
 import torch
+from _client_stub import dead_backend_registered
 from datasets import Dataset
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -55,9 +57,9 @@ def _model() -> Qwen2ForCausalLM:
     return model
 
 
-@pytest.mark.slow
-def test_grpo_trainer_logs_the_rewards_veriward_returned(live_server, tmp_path) -> None:
-    score = reward_function("math", "answer", url=live_server.url)
+def _train(url: str, tmp_path: Any, answers: list[Any]) -> tuple[GRPOTrainer, list[list[float | None]]]:
+    """Two GRPO steps (2 prompts x 4 generations each) with veriward's reward; what it returned per step."""
+    score = reward_function("math", "answer", url=url, num_generations=4)
     returned: list[list[float | None]] = []
 
     def veriward_math(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
@@ -65,7 +67,7 @@ def test_grpo_trainer_logs_the_rewards_veriward_returned(live_server, tmp_path) 
         returned.append(rewards)
         return rewards
 
-    dataset = Dataset.from_dict({"prompt": ["What is 2+3?"] * 16, "answer": ["5"] * 16})
+    dataset = Dataset.from_dict({"prompt": ["What is 2+3?"] * len(answers), "answer": answers})
     args = GRPOConfig(
         output_dir=str(tmp_path),
         per_device_train_batch_size=8,
@@ -89,7 +91,16 @@ def test_grpo_trainer_logs_the_rewards_veriward_returned(live_server, tmp_path) 
         processing_class=_tokenizer(),
     )
     trainer.train()
+    return trainer, returned
 
+
+def _logged(trainer: GRPOTrainer, key: str) -> list[float]:
+    return [h[key] for h in trainer.state.log_history if key in h]
+
+
+@pytest.mark.slow
+def test_grpo_trainer_logs_the_rewards_and_group_stats_veriward_returned(live_server, tmp_path) -> None:
+    trainer, returned = _train(live_server.url, tmp_path, ["5"] * 16)
     assert len(returned) == 2 and all(len(r) == 8 for r in returned)
     flat = [r for batch in returned for r in batch]
     assert set(flat) == {0.0, 1.0}, (
@@ -113,3 +124,32 @@ def test_grpo_trainer_logs_the_rewards_veriward_returned(live_server, tmp_path) 
                 "/v1/score", json={"verifier": "math", "response": completion, "reference": "5"}
             )
             assert result.json()["score"] == got
+    # Each step holds 2 groups of 4 (num_generations): the group stats TRL logged are those of the rewards,
+    # and veriward's uniform-group share is TRL's own frac_reward_zero_std.
+    assert _logged(trainer, "veriward/groups") == [2.0, 2.0]
+    uniform = [sum(len(set(b[i : i + 4])) == 1 for i in (0, 4)) / 2 for b in returned]
+    assert _logged(trainer, "veriward/uniform_group_frac") == pytest.approx(uniform)
+    assert _logged(trainer, "veriward/uniform_group_frac") == pytest.approx(
+        _logged(trainer, "frac_reward_zero_std")
+    )
+    assert _logged(trainer, "veriward/unscored_frac") == [0.0, 0.0]
+
+
+@pytest.mark.slow
+def test_grpo_trainer_drops_what_veriward_could_not_score(make_server, tmp_path) -> None:
+    # One of the two rows' label picks a scorer whose backend is down: its completions get None, which TRL
+    # leaves out of the group baseline; the other group of each step (both rows are in every step) keeps
+    # its verdicts.
+    with dead_backend_registered() as dead:
+        server = make_server()
+        answers = ["5", json.dumps({"verifier": dead, "reference": "5"})]
+        trainer, returned = _train(server.url, tmp_path, answers)
+    assert len(returned) == 2
+    for batch in returned:
+        groups = [batch[:4], batch[4:]]
+        assert sorted(sum(r is None for r in g) for g in groups) == [0, 4]
+        assert all(r in (0.0, 1.0) for r in batch if r is not None)
+    assert _logged(trainer, "veriward/unscored_frac") == [0.5, 0.5]
+    for mean, batch in zip(_logged(trainer, "rewards/veriward_math/mean"), returned, strict=True):
+        decided = [r for r in batch if r is not None]
+        assert math.isclose(mean, sum(decided) / len(decided), abs_tol=1e-6)

@@ -1,8 +1,11 @@
 """Adapters that plug veriward into RL trainers; each module imports only what its trainer needs.
 
-- `veriward.integrations.trl`: reward functions for TRL's `GRPOTrainer` (sync and async).
-- `veriward.integrations.verl`: `compute_score` and `compute_score_batch` for verl's reward managers.
-- `veriward.integrations.openrlhf`: the remote reward-model contract (`POST /get_reward`) and `reward_func`.
-- `veriward.integrations.verifiers_rubric`: a reward function and rubric for the `verifiers` library.
-- `veriward.integrations.nemo_gym`: the `/verify` resources-server shape.
+- `veriward.integrations.trl`: reward functions for TRL's `GRPOTrainer` (sync, async), scored as groups.
+- `veriward.integrations.verl`: `compute_score` and the grouping `compute_score_async` (verl 0.9).
+- `veriward.integrations.openrlhf`: OpenRLHF 0.11's remote reward model (`/get_reward`) and `reward_func`.
+- `veriward.integrations.verifiers_v1`: `@vf.reward` methods, plugged rewards and episode groups for
+  `verifiers.v1`.
+- `veriward.integrations.nemo_gym`: the `/seed_session` + `/verify` resources-server shape.
+
+`veriward.integrations._contract` holds the failure contract they share (see README, "Trainer recipes").
 """

@@ -1,10 +1,14 @@
-"""Shapes shared by the trainer adapters: completion text and labels that pick their own scorer."""
+"""Shapes shared by the trainer adapters: completion text, labels that pick their own scorer, groups."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from veriward._client_results import failed_result
+from veriward.integrations._contract import runs
+from veriward.models import GroupResult, ScoreResult
 
 
 def completion_text(completion: Any) -> str:
@@ -60,3 +64,58 @@ def label_request(label: Any, default_verifier: str) -> dict[str, Any]:
             request["options"] = obj["options"]
         return request
     return {"verifier": default_verifier, "reference": label}
+
+
+def stable_key(value: Any) -> str:
+    """A JSON spelling of `value` that equal values share (for grouping rows); `repr` when not JSON."""
+    try:
+        return json.dumps(value, sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def as_groups(
+    requests: Sequence[Mapping[str, Any]], keys: Sequence[str], size: int | None = None
+) -> list[tuple[range, dict[str, Any]]]:
+    """Consecutive requests with the same key and the same scorer, reference and options, as groups of at
+    most `size` (a run of equal keys longer than that is several groups: a prompt repeated in a row).
+
+    Returns each group's index range in `requests` and its `/v1/score/batch` group body.
+    """
+    full = [
+        "\x00".join((k, str(r["verifier"]), stable_key(r.get("reference")), stable_key(r.get("options"))))
+        for k, r in zip(keys, requests, strict=True)
+    ]
+    out = []
+    spans = runs(full)
+    if size:
+        spans = [range(i, min(i + size, s.stop)) for s in spans for i in range(s.start, s.stop, size)]
+    for span in spans:
+        first = requests[span.start]
+        group: dict[str, Any] = {
+            "verifier": first["verifier"],
+            "reference": first.get("reference"),
+            "responses": [requests[i]["response"] for i in span],
+        }
+        if first.get("options"):
+            group["options"] = dict(first["options"])
+        out.append((span, group))
+    return out
+
+
+def ungroup(
+    n: int, spans: Sequence[tuple[range, dict[str, Any]]], found: Sequence[GroupResult]
+) -> list[ScoreResult]:
+    """Per-request results, in request order, from the groups' results."""
+    out: list[ScoreResult | None] = [None] * n
+    for (span, body), group in zip(spans, found, strict=True):
+        results = list(group.results)
+        if len(results) != len(span):  # a group the server refused whole answers one `error`
+            why = results[0].reason if results else "the server returned no result for this group"
+            results = [failed_result(body, why, 1, 0.0) for _ in span]
+        for i, result in zip(span, results, strict=True):
+            out[i] = result
+    missing = [i for i, r in enumerate(out) if r is None]
+    if missing:
+        raise ValueError(f"requests {missing[:5]} belong to no group")
+    return [r for r in out if r is not None]

@@ -4,8 +4,16 @@ NeMo-Gym's agent posts the task row (`responses_create_params`, any dataset fiel
 `response` (an OpenAI Responses API object) to `/verify` and reads back the same body with `reward`
 added. veriward scores the text of the last assistant message against the row's reference:
 `veriward: {"verifier", "reference", "options"?}` when the row has it, else `expected_answer` (NeMo-Gym's
-math convention) or `answer` with the server's default scorer. A scorer failure is answered 503 so the
-rollout fails visibly instead of carrying a 0 that is not a verdict.
+math convention) or `answer` with the server's default scorer.
+
+The answer is the body with `reward`, the full verdict under `veriward`, and top-level numbers, which
+NeMo-Gym clients record as metrics: `veriward_correct`, `veriward_incorrect`, `veriward_invalid`,
+`veriward_timeout`, `veriward_unscored` (0/1) and `mask_sample`.
+
+Failure contract: a rollout veriward could not decide (verdict `error`) is answered with `reward: 0.0`,
+`mask_sample: true` (NeMo-Gym's flag for a sample to leave out of training) and `veriward_unscored: 1`;
+with the header `X-Veriward-On-Error: fail` it is a 503 instead, for clients that turn a failed
+request into a skipped rollout (verifiers' `NeMoGymTask` does).
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from typing import Any
 
 from veriward.errors import RequestError
 from veriward.integrations._common import completion_text, label_request
+from veriward.integrations._contract import flags, unscored
+from veriward.models import ScoreResult
 
 
 def response_text(response: Any) -> str:
@@ -42,3 +52,15 @@ def verify_request(body: Mapping[str, Any], default_verifier: str) -> dict[str, 
         request = label_request(reference, default_verifier)
     request["response"] = response_text(body.get("response"))
     return request
+
+
+def verify_answer(body: Mapping[str, Any], result: ScoreResult) -> dict[str, Any]:
+    """The `/verify` answer: the body, the reward, the verdict, and the top-level numeric metrics."""
+    failed = unscored(result)
+    return {
+        **body,
+        "reward": 0.0 if failed else float(result.score),
+        "mask_sample": failed,
+        **flags(result),
+        "veriward": result.model_dump(mode="json"),
+    }

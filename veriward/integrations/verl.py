@@ -1,33 +1,41 @@
-"""verl: `compute_score` for its per-sample reward managers and `compute_score_batch` for the batch one.
+"""verl (0.9): `compute_score` and `compute_score_async` for the reward loop's managers (`naive`, `dapo`).
 
-Point verl's `custom_reward_function.path` at this file (or a two-line file importing from it) and set
-`custom_reward_function.name` to `compute_score` (naive/prime managers) or `compute_score_batch`
-(`reward_model.reward_manager=batch`). Options arrive as `custom_reward_function.reward_kwargs`:
-`sources` (data_source -> scorer, tried before the defaults), `on_error`, `url`, `options`.
+Point `reward.custom_reward_function.path` (or the old top-level `custom_reward_function.path`) at this file
+or a two-line file importing from it, and `name` at `compute_score` or `compute_score_async`. Options come as
+`reward_kwargs`: `sources` (data_source -> scorer, tried before the defaults), `on_error`, `fallback`, `url`,
+`options`, and for the async form `window_s`.
 
-Each rollout's scorer is found from its `data_source`: the `sources` table, then `VERIWARD_VERL_SOURCES`
-(a JSON object), then a data_source that names a scorer (`math`, `code`, `lean`, `prm`), then the
-built-in table of common datasets below (exact name, then prefix). An unknown data_source raises: a
-silently mis-scored dataset is worse than a stopped run.
+verl 0.9's reward loop calls the function once per rollout, all of a batch at once; `compute_score_async`
+(a coroutine, which verl awaits on its loop) collects the calls that arrive within `window_s` and sends them
+as groups: the rollouts of one prompt (same data_source, ground truth and `extra_info.index`) form a group,
+identical responses in it are scored once, and each row carries its group's stats (`veriward_group_std`,
+`veriward_group_uniform`, `veriward_duplicate`), which verl logs with the other reward columns.
 
 Code ground truth in verl's own shape (`{"inputs": [...], "outputs": [...]}`, the apps, codecontests and
 taco data sources) is sent as the code scorer's `apps` format (see `code_reference`).
 
-verl cannot drop a sample, so when veriward cannot score one (verdict `error`) the default
-`on_error="raise"` stops the step with the reason; `on_error="zero"` scores it 0 and flags it in the
-logged `veriward_error` column instead.
+Each rollout's scorer is found from its `data_source`: the `sources` table, then `VERIWARD_VERL_SOURCES` (a
+JSON object), then a data_source that names a scorer (`math`, `code`, `lean`, `prm`), then the built-in
+table of common datasets below (exact name, then prefix). An unknown data_source raises: a silently
+mis-scored dataset is worse than a stopped run.
+
+Failure contract: verl cannot drop a rollout. One veriward could not decide (verdict `error`) gets the
+`fallback` reward (0.0, or `"group_mean"`: the mean of its group's decided rewards, which gives it no GRPO
+advantage) and `veriward_unscored = 1` in its row; `on_error="raise"` stops the step instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from veriward.client import Client, default_client
 from veriward.errors import VeriwardError
-from veriward.models import ScoreResult, Verdict
+from veriward.integrations._contract import decided_mean, unscored
+from veriward.integrations._verl_batch import Batcher
+from veriward.models import GroupResult, ScoreResult, Verdict
 
 SCORER_NAMES = frozenset({"math", "code", "lean", "prm"})
 
@@ -52,6 +60,9 @@ DEFAULT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("taco", "code"),
     ("livecodebench", "code"),
 )
+
+OnError = Literal["fallback", "raise"]
+Fallback = float | Literal["group_mean"]
 
 _clients: dict[str, Client] = {}
 
@@ -88,7 +99,11 @@ def _client(url: str | None) -> Client:
 
 def _plain(value: Any) -> Any:
     # verl carries non-tensor fields as numpy objects; the wire wants JSON.
-    return value.tolist() if hasattr(value, "tolist") else value
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def code_reference(truth: Any) -> Any:
@@ -106,52 +121,48 @@ def code_reference(truth: Any) -> Any:
     return obj
 
 
-def _reference(scorer: str, truth: Any) -> Any:
-    truth = _plain(truth)
-    return code_reference(truth) if scorer == "code" else truth
+def _check(on_error: str, fallback: Any) -> None:
+    if on_error not in ("fallback", "raise"):
+        raise ValueError("on_error must be 'fallback' or 'raise'")
+    if fallback != "group_mean" and not isinstance(fallback, int | float):
+        raise ValueError("fallback must be a number or 'group_mean'")
 
 
-def _row(result: ScoreResult, on_error: str) -> dict[str, Any]:
-    failed = result.verdict == Verdict.ERROR
+def request_for(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    sources: Mapping[str, str] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    scorer = scorer_for(str(data_source), sources)
+    truth = _plain(ground_truth)
+    request: dict[str, Any] = {
+        "verifier": scorer,
+        "response": solution_str,
+        "reference": code_reference(truth) if scorer == "code" else truth,
+    }
+    if options:
+        request["options"] = dict(options)
+    return request
+
+
+def row(
+    result: ScoreResult, on_error: str, fallback: Fallback, group: GroupResult | None = None
+) -> dict[str, Any]:
+    """The dict verl stores for one rollout: `score` is its reward, every other key a logged column."""
+    failed = unscored(result)
     if failed and on_error == "raise":
         raise VeriwardError(f"veriward could not score a rollout: {result.reason}")
-    # Same keys for every row: verl stacks them into logged columns.
+    score = float(result.score)
+    if failed:
+        mean = decided_mean(group) if group is not None and fallback == "group_mean" else None
+        score = mean if mean is not None else (0.0 if fallback == "group_mean" else float(fallback))
     return {
-        "score": float(result.score),
+        "score": score,
         "correct": 1.0 if result.verdict == Verdict.CORRECT else 0.0,
-        "veriward_error": 1.0 if failed else 0.0,
+        "veriward_unscored": 1.0 if failed else 0.0,
     }
-
-
-def compute_score_batch(
-    data_sources: Sequence[str],
-    solution_strs: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Any] | None = None,
-    *,
-    sources: Mapping[str, str] | None = None,
-    on_error: str = "raise",
-    url: str | None = None,
-    options: Mapping[str, Any] | None = None,
-    client: Client | None = None,
-    **_: Any,
-) -> list[dict[str, Any]]:
-    """Score a whole batch in one go (verl's batch reward manager); one dict per rollout, in order."""
-    if on_error not in ("raise", "zero"):
-        raise ValueError("on_error must be 'raise' or 'zero'")
-    requests = []
-    for source, solution, truth in zip(data_sources, solution_strs, ground_truths, strict=True):
-        scorer = scorer_for(str(source), sources)
-        request: dict[str, Any] = {
-            "verifier": scorer,
-            "response": solution,
-            "reference": _reference(scorer, truth),
-        }
-        if options:
-            request["options"] = dict(options)
-        requests.append(request)
-    results = (client or _client(url)).score_many(requests)
-    return [_row(r, on_error) for r in results]
 
 
 def compute_score(
@@ -159,7 +170,51 @@ def compute_score(
     solution_str: str,
     ground_truth: Any,
     extra_info: Any = None,
-    **kwargs: Any,
+    *,
+    sources: Mapping[str, str] | None = None,
+    on_error: OnError = "fallback",
+    fallback: Fallback = 0.0,
+    url: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    client: Client | None = None,
+    **_: Any,
 ) -> dict[str, Any]:
-    """Score one rollout (verl's naive/prime managers): `{"score", "correct", "veriward_error"}`."""
-    return compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info], **kwargs)[0]
+    """Score one rollout: `{"score", "correct", "veriward_unscored"}`."""
+    _check(on_error, fallback)
+    request = request_for(data_source, solution_str, ground_truth, sources, options)
+    result = (client or _client(url)).score_many([request])[0]
+    return row(result, on_error, fallback)
+
+
+_batchers: dict[tuple[str | None, float], Batcher] = {}
+
+
+async def compute_score_async(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    *,
+    sources: Mapping[str, str] | None = None,
+    on_error: OnError = "fallback",
+    fallback: Fallback = 0.0,
+    url: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    window_s: float = 0.05,
+    **_: Any,
+) -> dict[str, Any]:
+    """Score one rollout together with the others arriving within `window_s`, grouped by prompt."""
+    _check(on_error, fallback)
+    request = request_for(data_source, solution_str, ground_truth, sources, options)
+    index = extra_info.get("index") if isinstance(extra_info, Mapping) else None
+    key = json.dumps([str(data_source), _plain(index)], default=repr)
+    batcher = _batchers.setdefault((url, window_s), Batcher(url, window_s))
+    result, group, position = await batcher.submit(request, key)
+    out = row(result, on_error, fallback, group)
+    out["veriward_group_std"] = float(group.stats.std)
+    out["veriward_group_uniform"] = 1.0 if group.stats.uniform else 0.0
+    out["veriward_duplicate"] = 1.0 if any(position in ix[1:] for ix in group.stats.duplicates) else 0.0
+    return out
+
+
+__all__ = ["compute_score", "compute_score_async", "scorer_for"]

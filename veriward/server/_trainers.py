@@ -1,32 +1,36 @@
 """Trainer-shaped endpoints: OpenRLHF's remote reward model and a NeMo-Gym resources server.
 
-Both score through the same `Engine` as `/v1/score`; the scorer is the server's `default_verifier`
-unless the request names one. A malformed request is a 422 naming the offending item; a rollout whose
-scorer failed (verdict `error`) makes the whole answer a 503 with `Retry-After`, because neither
-trainer can tell a dropped sample from a 0 in these formats.
+Both score through the same `Engine` as `/v1/score`; the scorer is the server's `default_verifier` unless
+the request names one. A request that can never succeed (a malformed body, an unknown scorer, a bad label)
+is a 422 naming the offending item. Neither trainer honours `Retry-After` (OpenRLHF retries any error 5 times
+1 s apart, then loses the step; NeMo-Gym's clients fail the rollout), so a full queue is not answered 429
+here: the request waits for room, up to half of `max_queue_wait_s`, and what still cannot be scored then is
+answered in-band under each trainer's failure contract (see `veriward.integrations.openrlhf`, `.nemo_gym`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from veriward._client_results import failed_result
+from veriward._groups import group_stats
 from veriward.engine import Engine
-from veriward.errors import RequestError
+from veriward.errors import Overloaded, RequestError
 from veriward.integrations import nemo_gym, openrlhf
-from veriward.models import ScoreResult
+from veriward.integrations._contract import unscored
+from veriward.models import GroupResult
 
 router = APIRouter(tags=["trainers"])
 
 _RETRY_AFTER_S = "2"
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Malformed request: the message names the offending item."},
-    503: {"description": "A scorer could not work for some rollout; retry after `Retry-After` seconds."},
+    422: {"description": "A request that can never succeed: the message names the offending item."},
 }
 
 
@@ -36,7 +40,7 @@ class RewardRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     query: list[str] = Field(description="Prompt + response, as OpenRLHF decoded them.")
-    prompts: list[str] | None = Field(default=None, description="The prompt part of each query.")
+    prompts: list[str] | None = Field(default=None, description="The prompt of each query.")
     labels: list[Any] | None = Field(
         default=None,
         description="Per query: the reference for the default scorer, or an object (or JSON string of one) "
@@ -63,32 +67,53 @@ def _arrival(request: Request) -> float:
     return float(getattr(request.state, "arrival", time.monotonic()))
 
 
-async def _score_all(request: Request, items: list[dict[str, Any]], where: str) -> list[ScoreResult]:
-    """Validate every item first (422 on the first bad one), then score them all concurrently."""
-    engine = _engine(request)
-    for i, item in enumerate(items):
+def _validate(engine: Engine, groups: list[dict[str, Any]], where: str, index: list[int]) -> None:
+    """422 on the first group that can never be scored (unknown scorer, bad reference or options)."""
+    for g, i in zip(groups, index, strict=True):
+        probe: dict[str, Any] = {k: g[k] for k in ("verifier", "reference", "options") if k in g}
         try:
-            engine.validate(item)
+            # An empty probe response: a bad response (too long, ...) is that item's own `error`, not a 422.
+            engine.validate({**probe, "response": ""})
         except RequestError as exc:
             field = f"{where}.{i}.{exc.field}" if exc.field else f"{where}.{i}"
             raise RequestError(f"{where}[{i}]: {exc.message}", field, exc.status_code) from None
-    return await engine.score_batch(items, arrival=_arrival(request))
 
 
-def _unavailable(failed: Sequence[str]) -> JSONResponse:
-    detail = f"{len(failed)} rollout(s) could not be scored: " + "; ".join(failed[:5])
-    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": _RETRY_AFTER_S})
+async def _patiently(request: Request, groups: list[dict[str, Any]]) -> list[GroupResult]:
+    """Score `groups`, waiting for queue room instead of answering 429; past the wait, `error` results."""
+    engine = _engine(request)
+    arrival = _arrival(request)
+    until = arrival + engine.settings.max_queue_wait_s / 2
+    while True:
+        try:
+            return await engine.score_groups(groups, arrival=arrival)
+        except Overloaded as exc:
+            left = until - time.monotonic()
+            if left <= 0:
+                why = f"overloaded: still no queue room after {time.monotonic() - arrival:.1f} s ({exc})"
+                return [_failed(g, why) for g in groups]
+            await asyncio.sleep(min(left, max(0.05, exc.retry_after)))
+
+
+def _failed(group: dict[str, Any], why: str) -> GroupResult:
+    results = [failed_result(group, why, 1, 0.0) for _ in group["responses"]]
+    return GroupResult(group_id=None, results=results, stats=group_stats(results, list(group["responses"])))
 
 
 @router.post("/get_reward", response_model=RewardResponse, responses=_ERRORS)
-async def get_reward(body: RewardRequest, request: Request) -> Any:
-    """OpenRLHF `--remote_rm_url` endpoint: one reward per query, in order."""
-    items = openrlhf.build_requests(body.query, body.prompts, body.labels, _default_verifier(request))
-    results = await _score_all(request, items, "labels")
-    failed = openrlhf.failures(results)
-    if failed:
-        return _unavailable(failed)
-    return openrlhf.reward_payload(results)
+async def get_reward(
+    body: RewardRequest,
+    request: Request,
+    fallback_reward: float = Query(
+        0.0, description="Reward of a rollout veriward could not decide (marked `veriward_unscored`)."
+    ),
+) -> Any:
+    """OpenRLHF `--reward.remote_url` endpoint: one reward per query, in order."""
+    plan = openrlhf.plan(body.query, body.prompts, body.labels, _default_verifier(request))
+    bodies = [g for _, g in plan.spans]
+    _validate(_engine(request), bodies, "labels", [plan.scored[span.start] for span, _ in plan.spans])
+    groups = await _patiently(request, bodies) if bodies else []
+    return openrlhf.payload(plan, groups, fallback_reward)
 
 
 @router.post("/seed_session", responses=_ERRORS)
@@ -97,12 +122,25 @@ async def seed_session() -> dict[str, Any]:
     return {}
 
 
-@router.post("/verify", responses=_ERRORS)
-async def verify(body: dict[str, Any], request: Request) -> Any:
-    """NeMo-Gym resources-server `/verify`: the request body with `reward` (and veriward's verdict) added."""
+@router.post(
+    "/verify", responses={**_ERRORS, 503: {"description": "With `X-Veriward-On-Error: fail`: not scored."}}
+)
+async def verify(
+    body: dict[str, Any],
+    request: Request,
+    on_error: Literal["mask", "fail"] = Header(
+        "mask",
+        alias="x-veriward-on-error",
+        description="For a rollout veriward could not decide: `mask_sample` (200) or a 503.",
+    ),
+) -> Any:
+    """NeMo-Gym resources-server `/verify`: the body with `reward`, the verdict and metrics added."""
     item = nemo_gym.verify_request(body, _default_verifier(request))
-    result = (await _score_all(request, [item], "body"))[0]
-    failed = openrlhf.failures([result])
-    if failed:
-        return _unavailable(failed)
-    return {**body, "reward": float(result.score), "veriward": result.model_dump(mode="json")}
+    group: dict[str, Any] = {k: item[k] for k in ("verifier", "reference", "options") if k in item}
+    group["responses"] = [item["response"]]
+    _validate(_engine(request), [group], "body", [0])
+    result = (await _patiently(request, [group]))[0].results[0]
+    if unscored(result) and on_error == "fail":
+        detail = f"this rollout could not be scored: {result.reason}"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": _RETRY_AFTER_S})
+    return nemo_gym.verify_answer(body, result)
