@@ -163,7 +163,7 @@ def test_a_sandbox_that_failed_to_start_is_tried_again(make_server) -> None:  # 
     tag = f"veriward-sandbox-python:retry-{uuid.uuid4().hex[:8]}"
     server = make_server(sandbox="docker", sandbox_image=tag, sandbox_warm=0, pool_workers=1)
     ref = {"language": "python", "entry_point": "f", "cases": [{"args": [1], "expected": 2}]}
-    body = {"verifier": "code", "response": "def f(x):\n    return x + 1", "reference": ref}
+    body = {"verifier": "code", "response": "def f(x):\n    return x + 1", "reference": ref, "timeout_s": 60}
     try:
         with server.client() as c:
             first = c.post("/v1/score", json=body).json()

@@ -163,9 +163,10 @@ class PrmVerifier(Verifier):
             opts.dedupe_threshold,
         )
         try:
-            result: Analysis = await ctx.engine.pool.call(analyse, req, deadline=ctx.deadline)
+            # A worker lost once is retried on a fresh one; lost twice, the response is what kills it.
+            result: Analysis = await ctx.engine.pool.call(analyse, req, deadline=ctx.deadline, retry=True)
         except WorkerDied as exc:
-            raise ScorerUnavailable(f"step analysis {exc}") from None
+            return Analysis(invalid=f"the response crashed the step analysis twice ({exc})")
         return result
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
