@@ -89,6 +89,15 @@ def test_verifiers_endpoint_reports_the_missing_toolchain(api: httpx.Client) -> 
         ({"statement": "theorem t : True", "extra": 1}, "reference"),
         ({"statement": "theorem t : True", "header": 3}, "reference.header"),
         ({"statement": "theorem t : True", "header": "import Mathlib /- open"}, "reference.header"),
+        (
+            {"statement": "theorem t : True", "header": "import Mathlib\n#eval IO.println 1"},
+            "reference.header",
+        ),
+        (
+            {"statement": "theorem t : True", "header": "macro_rules | `(rfl) => `(trivial)"},
+            "reference.header",
+        ),
+        ({"statement": "theorem t : True\naxiom boom : False"}, "reference.statement"),
         ({"repo": "https://github.com/x/y", "theorem": "foo"}, "reference"),
         (42, "reference"),
     ],

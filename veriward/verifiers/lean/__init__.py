@@ -283,4 +283,11 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-__all__ = ["INSTALL_HINT", "LeanVerifier", "lean_version", "missing_toolchain"]
+__all__ = [
+    "INSTALL_HINT",
+    "LeanVerifier",
+    "jail_config",
+    "lean_version",
+    "missing_toolchain",
+    "replay_config",
+]

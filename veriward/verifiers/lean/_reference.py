@@ -27,6 +27,7 @@ _HEADER_OPTIONS = frozenset(
 )
 _HEADER_OPTION_PREFIXES = ("pp.", "linter.")
 _OPEN_WORDS = frozenset({"scoped", "hiding", "renaming", "(", ")", "→", "->", ","})
+_HEADER_WORDS = frozenset({"import", "open", "set_option", "universe"})
 # Words that start a command: inside a statement they would declare or change something after it.
 _COMMANDS = frozenset(
     {
@@ -37,6 +38,9 @@ _COMMANDS = frozenset(
         "@[",
     }
 )  # fmt: skip
+
+
+_STOP = _COMMANDS | _HEADER_WORDS - {"scoped"}
 
 
 class ReferenceError(ValueError):
@@ -72,7 +76,7 @@ def check_header(text: str) -> list[str]:
             k = _option(tokens, k + 1)
         elif word == "universe":
             start = k = k + 1
-            while k < len(tokens) and tokens[k].kind is Kind.IDENT and tokens[k].text not in _COMMANDS:
+            while k < len(tokens) and tokens[k].kind is Kind.IDENT and tokens[k].text not in _STOP:
                 k += 1
             if k == start:
                 raise ReferenceError("reference.header: `universe` must name universe variables")
@@ -90,7 +94,7 @@ def _open_args(tokens: list[Token], k: int) -> int:
         t = tokens[k]
         if t.text == "in":
             raise ReferenceError("reference.header: `open … in` applies to nothing in a header")
-        if t.kind is Kind.IDENT and t.text not in _COMMANDS and t.text not in {"open", "set_option"}:
+        if t.kind is Kind.IDENT and t.text not in _STOP:
             names += t.text not in _OPEN_WORDS
         elif t.text not in _OPEN_WORDS:
             break

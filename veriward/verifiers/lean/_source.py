@@ -10,7 +10,6 @@ from veriward.verifiers.lean._lexer import Kind, LexError, Token, line_of, token
 _FENCE_RE = re.compile(r"```[ \t]*(lean4?|)[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _OPEN_FENCE_RE = re.compile(r"```[ \t]*lean4?[ \t]*\n", re.IGNORECASE)
 _DECL_KEYWORDS = ("theorem", "lemma")
-_BRACKETS = {"(": ")", "[": "]", "{": "}", "⦃": "⦄", "⟨": "⟩", "@[": "]"}
 
 
 class SourceError(ValueError):
@@ -73,18 +72,26 @@ def parse_statement(text: str) -> Statement:
     return Statement(name_tok.text, text[: name_tok.start], signature)
 
 
+_CLOSE = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄"}
+
+
 def _signature_end(text: str, tokens: list[Token]) -> int:
-    """Offset of the first `:=` outside brackets (binder defaults may contain `:=`), else the end."""
+    """Offset of the first `:=` outside brackets (binder defaults may contain `:=`), else the end.
+
+    Brackets are counted character by character inside symbol tokens: `#[`, `![` and `𝓝[` open one."""
     stack: list[str] = []
     for t in tokens:
-        if t.text in _BRACKETS:
-            stack.append(_BRACKETS[t.text])
-        elif stack and t.text == stack[-1]:
-            stack.pop()
-        elif t.text in (")", "]", "}", "⦄", "⟩"):
-            raise SourceError(f"unbalanced `{t.text}` in the statement (line {line_of(text, t.start)})")
-        elif t.text == ":=" and not stack:
+        if t.kind is not Kind.SYMBOL:
+            continue
+        if t.text == ":=" and not stack:
             return t.start
+        for c in t.text:
+            if c in _CLOSE:
+                stack.append(_CLOSE[c])
+            elif c in _CLOSE.values():
+                if not stack or stack[-1] != c:
+                    raise SourceError(f"unbalanced `{c}` in the statement (line {line_of(text, t.start)})")
+                stack.pop()
     if stack:
         raise SourceError(f"unclosed bracket in the statement: expected `{stack[-1]}`")
     return len(text)
