@@ -280,3 +280,28 @@ def test_split_imports() -> None:
     )
     assert mods == ["Mathlib", "Mathlib.Tactic"]
     assert rest.strip().startswith("open Real")
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("theorem t : False := «sorryAx» _ false", "sorry"),
+        ("open Lean in\nexample := reduceBool true", "native-decide"),
+        ("example : 2 = 2 := by decide +native", "native-decide"),
+        ("example : 2 = 2 := by decide (config := {native := true})", "native-decide"),
+        ("set_option «debug».skipKernelTC true", "debug-option"),
+        ('def m := s! "{(sorry : Nat)}"', "sorry"),
+        ("example := (x)--glued", "lexical-desync"),
+    ],
+)
+def test_audit_patterns_read_lean_as_the_gate_does(text: str, pattern: str) -> None:
+    from veriward.audit._patterns import flags
+
+    assert pattern in flags("lean", text, None, {})
+
+
+def test_audit_patterns_leave_honest_look_alikes_alone() -> None:
+    from veriward.audit._patterns import flags
+
+    for name in ("debug_as_a_variable", "sorry_in_comment_and_string", "primes_and_image", "sorry_free_name"):
+        assert flags("lean", HONEST[name], None, {}) == [], name
