@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from veriward.verifiers.lean._tokens import (
     ID_FIRST_RE,
@@ -31,6 +31,7 @@ from veriward.verifiers.lean._tokens import (
 )
 
 _COMMENT_MARK_RE = re.compile(r"/-|-/")
+_BLANKS_RE = re.compile(r"[ \t\r\n]+")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _QUOTABLE = frozenset("\\\"'rnt")
 _MAX_NEST = 24
@@ -46,23 +47,19 @@ class Kind(StrEnum):
     NAME = "name"  # a name literal `` `foo.bar ``
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: Kind
     text: str  # as written
     start: int  # character offset in the source
+    end: int
+    name: str  # identifiers and name literals: the components joined, «» stripped; else the text
     parts: tuple[str, ...] = ()  # identifier / name literal components, «» stripped
     known: bool = True  # a symbol from the token table (else one character Lean may read differently)
     in_string: bool = False  # from the `{}` of a string that might be an interpolation
 
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
 
-    @property
-    def name(self) -> str:
-        """Identifiers and name literals: the components joined, «» stripped; else the text."""
-        return ".".join(self.parts) if self.parts else self.text
+def make_token(kind: Kind, text: str, start: int, parts: tuple[str, ...] = (), known: bool = True) -> Token:
+    return Token(kind, text, start, start + len(text), ".".join(parts) if parts else text, parts, known)
 
 
 class LexError(ValueError):
@@ -81,8 +78,16 @@ class Ambiguous(LexError):
     """Valid Lean may read this either way: the gate refuses rather than guess."""
 
 
+_ID_FIRST_CACHE: dict[str, bool] = {}
+
+
 def is_id_first(c: str) -> bool:
-    return ID_FIRST_RE.fullmatch(c) is not None
+    hit = _ID_FIRST_CACHE.get(c)
+    if hit is None:
+        hit = ID_FIRST_RE.fullmatch(c) is not None
+        if len(_ID_FIRST_CACHE) < 65_536:  # bounded: a text may hold many distinct characters
+            _ID_FIRST_CACHE[c] = hit
+    return hit
 
 
 def _digit(c: str) -> bool:
@@ -102,7 +107,7 @@ class _Lexer:
         while pos < n:
             c = src[pos]
             if c in WHITESPACE:
-                pos += 1
+                pos = _BLANKS_RE.match(src, pos, n).end()  # type: ignore[union-attr]
             elif c == "-" and pos + 1 < n and src[pos + 1] == "-":
                 nl = src.find("\n", pos, n)
                 pos = n if nl < 0 else nl
@@ -162,28 +167,28 @@ class _Lexer:
         if c == "'" and not (pos + 1 < n and src[pos + 1] == "'"):
             if glued:
                 raise Ambiguous(f"a char literal glued to the symbol `{prev.text}`", pos)  # type: ignore[union-attr]
-            return Token(Kind.CHAR, src[pos : self.char_end(pos)], pos)
+            return make_token(Kind.CHAR, src[pos : self.char_end(pos)], pos)
         if _digit(c):
-            return Token(Kind.NUMBER, src[pos : self.number_end(pos)], pos)
+            return make_token(Kind.NUMBER, src[pos : self.number_end(pos)], pos)
         if c == "`" and pos + 1 < n and (src[pos + 1] == "«" or is_id_first(src[pos + 1])):
             end, parts = self.ident(pos + 1)
-            return Token(Kind.NAME, src[pos:end], pos, parts)
+            return make_token(Kind.NAME, src[pos:end], pos, parts)
         if c == "r":
             raw = self.raw_end(pos)
             if raw is not None:
-                return Token(Kind.STRING, src[pos:raw], pos)
+                return make_token(Kind.STRING, src[pos:raw], pos)
         if c == "#" and pos + 1 < n and is_id_first(src[pos + 1]):
             end = ID_REST_RUN_RE.match(src, pos + 1, n).end()  # type: ignore[union-attr]
-            return Token(Kind.SYMBOL, src[pos:end], pos)
+            return make_token(Kind.SYMBOL, src[pos:end], pos)
         tk = longest_token(src, pos, n)
         if c == "«" or is_id_first(c):
             end, parts = self.ident(pos)
             if tk is not None and len(tk) >= end - pos:
-                return Token(Kind.SYMBOL, tk, pos)
-            return Token(Kind.IDENT, src[pos:end], pos, parts)
+                return make_token(Kind.SYMBOL, tk, pos)
+            return make_token(Kind.IDENT, src[pos:end], pos, parts)
         if tk is not None:
-            return Token(Kind.SYMBOL, tk, pos)
-        return Token(Kind.SYMBOL, c, pos, known=False)
+            return make_token(Kind.SYMBOL, tk, pos)
+        return make_token(Kind.SYMBOL, c, pos, known=False)
 
     # -- lexemes ---------------------------------------------------------------------------------
 
@@ -307,11 +312,11 @@ class _Lexer:
         if glued and prev is not None and "'" in prev.text:
             raise Ambiguous(f"a string glued to the symbol `{prev.text}`", pos)
         if prev is not None and prev.text in INTERPOLATORS:
-            return Token(Kind.STRING, src[pos : self.interpolated_end(pos + 1)], pos)
+            return make_token(Kind.STRING, src[pos : self.interpolated_end(pos + 1)], pos)
         end = self.plain_end(pos)
         if src.find("{", pos, end) >= 0:
             self.dual_read(pos, end)
-        return Token(Kind.STRING, src[pos:end], pos)
+        return make_token(Kind.STRING, src[pos:end], pos)
 
     def plain_end(self, pos: int) -> int:
         """`strLitFnAux`: the offset after the closing quote."""
@@ -354,7 +359,7 @@ class _Lexer:
                 pos,
             )
         for t in sub.out:
-            self.out.append(Token(t.kind, t.text, t.start, t.parts, t.known, in_string=True))
+            self.out.append(t._replace(in_string=True))
 
     def interpolated_end(self, i: int) -> int:
         """`interpolatedStrFn` from just past the opening quote: `{code}` parts are lexed as code."""
@@ -391,4 +396,14 @@ def line_of(src: str, offset: int) -> int:
     return src.count("\n", 0, offset) + 1
 
 
-__all__ = ["Ambiguous", "Kind", "LexError", "Token", "Unterminated", "is_id_first", "line_of", "tokenize"]
+__all__ = [
+    "Ambiguous",
+    "Kind",
+    "LexError",
+    "Token",
+    "Unterminated",
+    "is_id_first",
+    "line_of",
+    "make_token",
+    "tokenize",
+]
