@@ -134,9 +134,8 @@ def main() -> None:
         print(f"| {name} | {cheats}/{len(CHEATS)} | {hacks}/{len(corpus)} | {honest}/{len(HONEST)} |")
     texts = outside_texts()
     n, agreed, refused, differ = agreement(texts)
-    print(
-        f"\nOutside Lean text: {n} texts; lexer and spec agree on {agreed}, both refuse {refused}, differ {differ}"
-    )
+    print(f"\nOutside Lean text: {n} texts; lexer and spec agree on {agreed}, both refuse {refused}", end="")
+    print(f", differ on {differ}")
     flagged = sum(bool(scan(t)) for t in texts.values())
     print(f"  the gate refuses {flagged} of them (meta code, sorry)")
     unit = (

@@ -90,10 +90,8 @@ async def main() -> None:
     for name, secs in rows:
         print(f"| {name} | {secs:.2f} | {1000 * secs / n:.1f} | {n / secs:.1f} |")
     warm_cost, cold_cost = (1000 * (rows[i + 1][1] - rows[i][1]) / n for i in (0, 2))
-    print(
-        f"cold / warm (unconfined): {rows[2][1] / rows[0][1]:.1f}x; jail cost per proof: warm {warm_cost:+.1f} ms, "
-    )
-    print(f"cold {cold_cost:+.1f} ms")
+    print(f"cold / warm (unconfined): {rows[2][1] / rows[0][1]:.1f}x")
+    print(f"jail cost per proof: warm {warm_cost:+.1f} ms, cold {cold_cost:+.1f} ms")
 
 
 if __name__ == "__main__":
