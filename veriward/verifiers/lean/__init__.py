@@ -21,7 +21,7 @@ from veriward.verifiers.lean._pool import HeaderError, PoolConfig, ReplPool, bui
 from veriward.verifiers.lean._reference import ReferenceError, check_header, check_statement
 from veriward.verifiers.lean._repl import MemoryExceeded, ReplDied, ReplProtocolError
 from veriward.verifiers.lean._replay import ReplayConfig, replay_argv, unavailable
-from veriward.verifiers.lean._sandbox import JailConfig
+from veriward.verifiers.lean._sandbox import JailConfig, bind_sources, lean_env, world_readable
 from veriward.verifiers.lean._source import Statement, extract_proof, split_imports
 
 INSTALL_HINT = (
@@ -164,7 +164,7 @@ class LeanVerifier(Verifier):
             "project_dir": s.lean_project_dir,
             "toolchain": "missing" if missing else "found",
             "lean_version": f"missing: {missing}" if missing else lean_version(s),
-            "sandbox": "bwrap" if jail_config(s).bwrap else "none (unconfined: VERIWARD_LEAN_SANDBOX=none)",
+            "sandbox": _sandbox_info(s),
             "kernel_replay": s.lean_kernel_replay
             if s.lean_kernel_replay == "off"
             else f"{s.lean_kernel_replay}: " + (unavailable(replay) or " ".join(replay.argv)),
@@ -274,6 +274,20 @@ class LeanVerifier(Verifier):
         if replay is None and outcome.verdict.value == "correct":
             outcome.details.setdefault("kernel_replay", "skipped: " + (s.lean_kernel_replay or "off"))
         return outcome
+
+
+def _sandbox_info(settings: Settings) -> str:
+    cfg = jail_config(settings)
+    if not cfg.bwrap:
+        return "none (unconfined: VERIWARD_LEAN_SANDBOX=none)"
+    if os.geteuid() != 0:
+        return "bwrap"
+    argv = repl_argv(settings)
+    binds = bind_sources(cfg, argv, settings.lean_project_dir, lean_env(cfg, argv))
+    unreadable = next((b for b in binds if not world_readable(b)), None)
+    if unreadable:
+        return f"bwrap, as root inside its user namespace: {unreadable} is not readable by other users"
+    return "bwrap"
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
