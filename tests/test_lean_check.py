@@ -446,3 +446,11 @@ def test_message_lines_are_in_the_responses_numbering() -> None:
 
 def test_lone_surrogates_cannot_break_the_wire() -> None:
     assert encode_command({"cmd": "theorem t : True := \ud800"}).endswith(b"\n\n")
+
+
+def test_the_replay_program_ships_with_the_package() -> None:
+    from veriward.verifiers.lean._replay import script_text
+
+    text = script_text()
+    assert "Lean.Environment.replay" in text or "env.replay" in text
+    assert 'IO.println s!"veriward-replay {nonce}' in text  # the one line `parse_replay` reads

@@ -112,8 +112,15 @@ def lean_version(settings: Settings) -> str:
         argv = repl_argv(settings)
         probe = ["lake", "env", "lean", "--version"] if argv[:1] == ("lake",) else ["lean", "--version"]
         try:
+            env = lean_env(JailConfig(bwrap=None), probe)  # not the server's variables
             out = subprocess.run(
-                probe, cwd=settings.lean_project_dir, capture_output=True, text=True, timeout=30, check=False
+                probe,
+                cwd=settings.lean_project_dir,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env=env,
             )
             _VERSIONS[key] = out.stdout.strip() or "unknown (`lean --version` printed nothing)"
         except (OSError, subprocess.SubprocessError) as exc:
