@@ -153,7 +153,8 @@ needs_transcripts = pytest.mark.skipif(
     not (TRANSCRIPT_DIR / "def_eval.in").exists(), reason="no REPL transcripts"
 )
 needs_bwrap = pytest.mark.skipif(
-    ProcessSandbox().check() is not None, reason=f"bubblewrap cannot run here: {ProcessSandbox().check()}"
+    ProcessSandbox().check() is not None or not Path("/usr/bin/python3").exists(),
+    reason=f"bubblewrap cannot run here ({ProcessSandbox().check()}) or there is no /usr/bin/python3",
 )
 
 

@@ -93,8 +93,8 @@ def declJson (n : Name) (ci : ConstantInfo) : Json :=
     ("type_consts", names ((ci.type.getUsedConstants).extract 0 200))]
 
 /-- Run `x`; a failure carries `tag` on its first line so that `main` can say which phase failed. -/
-def phase {α : Type} (tag : String) (x : IO α) : IO α :=
-  EIO.adaptExcept (fun e => IO.userError s!"{tag}\n{e}") x
+def phase {α : Type} (tag : String) (x : IO α) : IO α := do
+  try x catch e => throw (IO.userError s!"{tag}\n{e}")
 
 unsafe def run (refPath proofPath refLast chkLast : String) : IO (List (String × Json)) := do
   initSearchPath (← findSysroot)
@@ -142,9 +142,11 @@ def failure (e : IO.Error) : List (String × Json) :=
 unsafe def main (args : List String) : IO UInt32 := do
   match args with
   | [refPath, proofPath, refLast, chkLast, nonce] =>
-    let fields ← match ← EIO.toBaseIO (run refPath proofPath refLast chkLast) with
-      | .ok fields => pure fields
-      | .error e => pure (failure e)
+    let mut fields : List (String × Json) := []
+    try
+      fields ← run refPath proofPath refLast chkLast
+    catch e =>
+      fields := failure e
     IO.println s!"veriward-replay {nonce} {(Json.mkObj fields).compress}"
     return 0
   | _ =>
