@@ -352,7 +352,9 @@ class _Lexer:
             got = -1 if exc.offset < limit - 16 or limit == total else None
         if got == -1:
             return  # read as interpolated, Lean would report an error
-        if got != end:
+        if got == end:
+            self.budget[0] += limit - end  # only the string itself was read
+        else:
             raise Ambiguous(
                 "a string literal whose braces would be code if it were an interpolated string "
                 '(`s!"…{…}…"`); Lean\'s reading depends on the syntax before it',
