@@ -90,6 +90,8 @@ STATEMENTS = [
     "theorem t (s : Finset ℕ) : ∑ i ∈ s, i = ∑ i ∈ s, i",
     "theorem t : (open Real in π) > 3",
     "theorem t (f : ℕ → ℕ) (h : ∀ x, f x = #[1, 2].size) : f 0 = 2",
+    "open Real in\ntheorem t : π > 3",  # scoped to the declaration
+    "open Real Nat in\nset_option maxHeartbeats 400000 in\ntheorem t : True",
 ]
 
 BAD_STATEMENTS = [
@@ -108,6 +110,11 @@ BAD_STATEMENTS = [
     "theorem t : True\ninstance : Inhabited False := sorry",
     'theorem t : True\n#eval IO.println "x"',
     "theorem t : Lean.ofReduceBool a b c",
+    "axiom boom : False\ntheorem t : 1 = 2",  # a prefix declaring an axiom
+    "open Real\ntheorem t : True",  # not scoped
+    "set_option debug.skipKernelTC true in\ntheorem t : True",
+    "set_option trace.Meta.synthInstance true in\ntheorem t : True",
+    "noncomputable theorem t : True",
 ]
 
 

@@ -88,11 +88,13 @@ def check_header(text: str) -> list[str]:
     return modules
 
 
-def _open_args(tokens: list[Token], k: int) -> int:
+def _open_args(tokens: list[Token], k: int, scoped: bool = False) -> int:
     names = 0
     while k < len(tokens):
         t = tokens[k]
         if t.text == "in":
+            if scoped:
+                break
             raise ReferenceError("reference.header: `open … in` applies to nothing in a header")
         if t.kind is Kind.IDENT and t.text not in _STOP:
             names += t.text not in _OPEN_WORDS
@@ -104,7 +106,7 @@ def _open_args(tokens: list[Token], k: int) -> int:
     return k
 
 
-def _option(tokens: list[Token], k: int) -> int:
+def _option(tokens: list[Token], k: int, scoped: bool = False) -> int:
     if k + 1 >= len(tokens) or tokens[k].kind is not Kind.IDENT:
         raise ReferenceError("reference.header: `set_option` needs an option name and a value")
     name, value = tokens[k].name, tokens[k + 1]
@@ -115,9 +117,28 @@ def _option(tokens: list[Token], k: int) -> int:
         )
     if not (value.kind in (Kind.NUMBER, Kind.STRING) or value.text in {"true", "false"}):
         raise ReferenceError(f"reference.header: `set_option {name}` needs a number, a string or true/false")
-    if k + 2 < len(tokens) and tokens[k + 2].text == "in":
+    if not scoped and k + 2 < len(tokens) and tokens[k + 2].text == "in":
         raise ReferenceError("reference.header: `set_option … in` applies to nothing in a header")
     return k + 2
+
+
+def _check_prefix(tokens: list[Token]) -> None:
+    """Before the theorem: only `open … in` and `set_option <header option> <value> in` (a doc comment is
+    not a token): both are scoped to the declaration."""
+    k = 0
+    while k < len(tokens):
+        word = tokens[k].text
+        if word in ("open", "set_option"):
+            try:
+                k = (_open_args if word == "open" else _option)(tokens, k + 1, scoped=True)
+            except ReferenceError as exc:
+                raise ReferenceError(str(exc).replace("reference.header", "reference.statement")) from None
+        if word not in ("open", "set_option") or k >= len(tokens) or tokens[k].text != "in":
+            raise ReferenceError(
+                f"reference.statement: `{word}` before the theorem; only a doc comment, `open … in` and "
+                "`set_option … in` may come before it"
+            )
+        k += 1
 
 
 def check_statement(text: str) -> Statement:
@@ -132,11 +153,7 @@ def check_statement(text: str) -> Statement:
     declared = statement.prefix + statement.name + statement.signature
     tokens = _tokens(declared, "reference.statement")
     head = next(i for i, t in enumerate(tokens) if t.text in ("theorem", "lemma"))
-    if head:
-        raise ReferenceError(
-            f"reference.statement: `{tokens[0].text}` before `{tokens[head].text}`; only a doc comment may "
-            "come before the theorem"
-        )
+    _check_prefix(tokens[:head])
     for t in tokens[head + 2 :]:
         if t.text in _COMMANDS or (t.kind is Kind.SYMBOL and t.text[:1] == "#" and is_id_first(t.text[1:2])):
             raise ReferenceError(
