@@ -121,7 +121,7 @@ class Spec:
                 self.both_ways(i, j)
             return "string", j
         if c == "'" and self.at(i + 1) != "'":
-            if glued:
+            if glued and last[1] not in ["(", "[", "{", "⟨", "⦃", "⟦", ",", ";", "![", "#["]:  # type: ignore[index]
                 raise SpecError("char glued")
             k = i + 1
             if k >= self.end:

@@ -142,6 +142,7 @@ def _agree(src: str) -> None:
         ("2.5e-3 0x1F 1_000", ["2.5e-3", "0x1F", "1_000"]),
         ('r##"a"#b"## c', ['r##"a"#b"##', "c"]),
         ("'a' '\\'' ''", ["'a'", "'\\''", "''"]),
+        ("['a', 'b']", ["[", "'a'", ",", "'b'", "]"]),  # brackets and commas may touch a char literal
         ("/-- doc /- nested -/ -/ x", ["x"]),
         ("/--/ x -/ y", ["y"]),  # the body of `/--` starts after its third character
         ("#eval #[1]", ["#eval", "#[", "1", "]"]),
@@ -164,7 +165,7 @@ def test_comments_after_non_symbols_are_comments(src: str) -> None:
     assert [t.text for t in tokenize(src)] == [src.split("--")[0].strip()]
 
 
-@pytest.mark.parametrize("src", ["(x)--c", ")/-c-/", "⟨a⟩--x", "+/-x-/", "a ≤--x", "(' ')"])
+@pytest.mark.parametrize("src", ["(x)--c", ")/-c-/", "⟨a⟩--x", "+/-x-/", "a ≤--x", "x ≤'a'", "∘'x' 'y"])
 def test_comments_and_chars_glued_to_symbols_are_refused(src: str) -> None:
     with pytest.raises(LexError):
         tokenize(src)

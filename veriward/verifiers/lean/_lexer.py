@@ -6,7 +6,8 @@ At a token start Lean tries, in order: a string, a char literal (`'` not followe
 literal, a raw string, then the longest fixed token of its table against an identifier (the token wins when
 it is at least as long). Comments are only looked for between tokens, after the longest match, so `<--1` is
 `<-`, `-`, `1`. The token table depends on what is imported, so where it could decide what is a comment or a
-char literal the lexer refuses instead of guessing: a comment opener or char literal glued to a symbol.
+char literal the lexer refuses instead of guessing: a comment opener glued to a symbol, or a char literal
+glued to a symbol other than a bracket or a comma.
 
 A string literal after a known interpolating token (`s!`, `m!`, `throwError`, ...) is an interpolated
 string whose `{…}` parts are code. Any other string whose text holds `{` is read both ways: if the
@@ -26,6 +27,7 @@ from veriward.verifiers.lean._tokens import (
     ID_FIRST_RE,
     ID_REST_RUN_RE,
     INTERPOLATORS,
+    OPENERS,
     WHITESPACE,
     longest_token,
 )
@@ -165,7 +167,7 @@ class _Lexer:
         if c == '"':
             return self.string(pos, prev, glued)
         if c == "'" and not (pos + 1 < n and src[pos + 1] == "'"):
-            if glued:
+            if glued and prev.text not in OPENERS:  # type: ignore[union-attr]
                 raise Ambiguous(f"a char literal glued to the symbol `{prev.text}`", pos)  # type: ignore[union-attr]
             return make_token(Kind.CHAR, src[pos : self.char_end(pos)], pos)
         if _digit(c):

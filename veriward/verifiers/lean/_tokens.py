@@ -49,6 +49,8 @@ _CORE = """
 """
 
 SYMBOL_TOKENS: frozenset[str] = frozenset(_CORE.split())
+# Brackets and separators that no table token extends with a quote: a char literal may touch them (`['a']`).
+OPENERS = frozenset({"(", "[", "{", "⟨", "⦃", "⟦", ",", ";", "![", "#["})
 
 # Tokens that take an interpolated string (`s!"…{code}…"`) right after them, whitespace and comments allowed
 # between (Lean's token parser skips them): Lean core and Mathlib's `(interpolatedStr(term) <|> term)` users.
@@ -92,6 +94,7 @@ __all__ = [
     "ID_FIRST_RE",
     "ID_REST_RUN_RE",
     "INTERPOLATORS",
+    "OPENERS",
     "SYMBOL_TOKENS",
     "WHITESPACE",
     "longest_token",
