@@ -102,7 +102,7 @@ class Spec:
             self.out.append((kind, text, i))
             if kind == "symbol":
                 braces += text.count("{") - text.count("}")
-                if braces < 0:
+                if braces < 0 and in_interp:
                     raise SpecError("unbalanced braces")
                 if self.at(j) in "-/" and self.at(j + 1) == "-":
                     raise SpecError("comment glued to a symbol")
@@ -146,15 +146,15 @@ class Spec:
                         return "string", m + len(close)
                     m += 1
                 raise SpecError("raw")
-        if c == "#" and id_first(self.at(i + 1)):
-            k = i + 1
-            while k < self.end and id_rest(self.s[k]):
-                k += 1
-            return "symbol", k
         best = ""
         for t in SYMBOL_TOKENS:
             if len(t) > len(best) and self.s.startswith(t, i) and i + len(t) <= self.end:
                 best = t
+        if c == "#" and id_first(self.at(i + 1)):
+            k = i + 1
+            while k < self.end and id_rest(self.s[k]):
+                k += 1
+            return "symbol", max(k, i + len(best))
         if c == "«" or id_first(c):
             k = self.ident(i)
             if best and len(best) >= k - i:

@@ -146,7 +146,7 @@ class _Lexer:
             self.out.append(tok)
             if tok.kind is Kind.SYMBOL:
                 depth += tok.text.count("{") - tok.text.count("}")
-                if depth < 0:
+                if depth < 0 and interp:  # at the top level an unmatched `}` is just Lean's parse error
                     raise Ambiguous(f"the token `{tok.text}` closes more braces than are open", pos)
                 self.check_glue(tok)
             pos, prev = tok.end, tok
@@ -179,10 +179,12 @@ class _Lexer:
             raw = self.raw_end(pos)
             if raw is not None:
                 return make_token(Kind.STRING, src[pos:raw], pos)
-        if c == "#" and pos + 1 < n and is_id_first(src[pos + 1]):
-            end = ID_REST_RUN_RE.match(src, pos + 1, n).end()  # type: ignore[union-attr]
-            return make_token(Kind.SYMBOL, src[pos:end], pos)
         tk = longest_token(src, pos, n)
+        if c == "#" and pos + 1 < n and is_id_first(src[pos + 1]):
+            # `#word` whole (a command the gate judges), unless a table token (`#m[`) is as long.
+            end = ID_REST_RUN_RE.match(src, pos + 1, n).end()  # type: ignore[union-attr]
+            text = tk if tk is not None and len(tk) >= end - pos else src[pos:end]
+            return make_token(Kind.SYMBOL, text, pos)
         if c == "«" or is_id_first(c):
             end, parts = self.ident(pos)
             if tk is not None and len(tk) >= end - pos:
