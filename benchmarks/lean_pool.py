@@ -1,12 +1,14 @@
 """Per-proof latency of the Lean REPL pool: warm REPLs keyed by header, beside a cold start per proof
-(the same pool with `max_proofs=1`, so every proof spawns a REPL and loads its header), in the same run.
+(the same pool with `max_proofs=1`, so every proof spawns a REPL and loads its header), each unconfined and
+inside the bubblewrap jail the server uses (VERIWARD_LEAN_SANDBOX=bwrap), in the same run.
 
     python benchmarks/lean_pool.py [--n 40]
 
 With a Lean REPL configured (VERIWARD_LEAN_REPL_CMD / VERIWARD_LEAN_PROJECT_DIR, header from
 VERIWARD_LEAN_TEST_HEADER, default none) each proof goes through the whole faithfulness pipeline. Without
-one, the REPL is tests/lean_fake_repl.py replaying the recorded transcripts: the figures then measure only
-the process and protocol overhead veriward adds around Lean, not Lean.
+one, the REPL is tests/lean_fake_repl.py replaying the recorded transcripts (under the system Python, which
+the jail can bind): the figures then measure only the process, jail and protocol overhead veriward adds
+around Lean, not Lean.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 
 from veriward.models import Verdict
 from veriward.settings import Settings
-from veriward.verifiers.lean import missing_toolchain
+from veriward.verifiers.lean import jail_config, missing_toolchain
 from veriward.verifiers.lean._check import check_proof
 from veriward.verifiers.lean._pool import PoolConfig, ReplPool, build_argv
+from veriward.verifiers.lean._sandbox import JailConfig
 from veriward.verifiers.lean._source import parse_statement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +43,8 @@ def backend(settings: Settings) -> tuple[tuple[str, ...], str | None, str, bool]
             os.environ.get("VERIWARD_LEAN_TEST_HEADER", ""),
             True,
         )
-    fake = (sys.executable, str(ROOT / "tests" / "lean_fake_repl.py"), str(TRANSCRIPTS))
+    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    fake = (python, "-I", str(ROOT / "tests" / "lean_fake_repl.py"), str(TRANSCRIPTS))
     return fake, None, "def f := 37", False
 
 
@@ -56,9 +60,9 @@ async def one(pool: ReplPool, header: str, real: bool) -> None:
 
 
 async def run(
-    n: int, max_proofs: int, argv: tuple[str, ...], cwd: str | None, header: str, real: bool
+    n: int, max_proofs: int, argv: tuple[str, ...], cwd: str | None, header: str, real: bool, jail: JailConfig
 ) -> float:
-    pool = ReplPool(PoolConfig(argv=argv, cwd=cwd, size=1, max_proofs=max_proofs))
+    pool = ReplPool(PoolConfig(argv=argv, cwd=cwd, size=1, max_proofs=max_proofs, jail=jail))
     try:
         t0 = time.perf_counter()
         for _ in range(n):
@@ -72,14 +76,22 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=40, help="proofs per mode")
     n = ap.parse_args().n
-    argv, cwd, header, real = backend(Settings())
+    settings = Settings()
+    argv, cwd, header, real = backend(settings)
     print(f"REPL: {'Lean' if real else 'transcript replay (no Lean here): overhead only'}; {n} proofs a mode")
-    warm = await run(n, 0, argv, cwd, header, real)
-    cold = await run(n, 1, argv, cwd, header, real)
+    bwrap = jail_config(settings.model_copy(update={"lean_sandbox": "bwrap"}))
+    bwrap = JailConfig(bwrap.bwrap, (str(ROOT / "tests"), str(TRANSCRIPTS), *bwrap.ro_paths))
+    none = JailConfig(bwrap=None)
+    rows = []
+    for label, max_proofs in (("warm pool (header loaded once)", 0), ("cold start per proof", 1)):
+        for jail_name, jail in (("unconfined", none), ("bubblewrap jail", bwrap)):
+            rows.append((f"{label}, {jail_name}", await run(n, max_proofs, argv, cwd, header, real, jail)))
     print("| mode | seconds | ms/proof | proofs/s |\n| --- | ---: | ---: | ---: |")
-    for name, secs in (("warm pool (header loaded once)", warm), ("cold start per proof", cold)):
+    for name, secs in rows:
         print(f"| {name} | {secs:.2f} | {1000 * secs / n:.1f} | {n / secs:.1f} |")
-    print(f"cold / warm: {cold / warm:.1f}x")
+    warm_cost, cold_cost = (1000 * (rows[i + 1][1] - rows[i][1]) / n for i in (0, 2))
+    print(f"cold / warm (unconfined): {rows[2][1] / rows[0][1]:.1f}x")
+    print(f"jail cost per proof: warm {warm_cost:+.1f} ms, cold {cold_cost:+.1f} ms")
 
 
 if __name__ == "__main__":

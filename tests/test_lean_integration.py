@@ -17,7 +17,7 @@ import pytest
 from veriward.engine import Engine
 from veriward.models import Verdict
 from veriward.settings import Settings
-from veriward.verifiers.lean import _dojo, missing_toolchain
+from veriward.verifiers.lean import _dojo, jail_config, missing_toolchain, replay_config
 from veriward.verifiers.lean._check import check_proof
 from veriward.verifiers.lean._pool import PoolConfig, ReplPool, build_argv
 from veriward.verifiers.lean._source import parse_statement
@@ -46,6 +46,8 @@ async def test_honest_proof_is_correct() -> None:
     verdict, details = await score("theorem big : 2 ^ 20 % 7 = 4 := by decide")
     assert verdict is Verdict.CORRECT, details
     assert set(details["axioms"]) <= {"propext", "Quot.sound", "Classical.choice"}
+    # The kernel replay (VeriwardReplay.lean) elaborated with this Lean and re-checked the proof.
+    assert isinstance(details["kernel_replay"], dict) and details["kernel_replay"]["replayed"] >= 2, details
 
 
 async def test_binder_names_may_differ() -> None:
@@ -85,12 +87,24 @@ DEFENCE_IN_DEPTH = {
 
 @pytest.mark.parametrize("name", sorted(DEFENCE_IN_DEPTH))
 async def test_lean_itself_rejects_cheats_the_gate_also_refuses(name: str) -> None:
-    cfg = PoolConfig(argv=build_argv(SETTINGS.lean_repl_cmd), cwd=SETTINGS.lean_project_dir, size=1)
+    cfg = PoolConfig(
+        argv=build_argv(SETTINGS.lean_repl_cmd),
+        cwd=SETTINGS.lean_project_dir,
+        size=1,
+        jail=jail_config(SETTINGS),
+    )
     pool = ReplPool(cfg)
     try:
         deadline = time.monotonic() + 120
         async with pool.lease(HEADER, deadline) as repl:
-            out = await check_proof(repl, parse_statement(STATEMENT), DEFENCE_IN_DEPTH[name], deadline, 0)
+            out = await check_proof(
+                repl,
+                parse_statement(STATEMENT),
+                DEFENCE_IN_DEPTH[name],
+                deadline,
+                0,
+                replay=replay_config(SETTINGS),
+            )
     finally:
         await pool.close()
     assert out.verdict is not Verdict.CORRECT, (name, out)
@@ -98,11 +112,12 @@ async def test_lean_itself_rejects_cheats_the_gate_also_refuses(name: str) -> No
 
 @pytest.mark.skipif(
     not (_dojo.available() and os.environ.get("VERIWARD_TEST_LEANDOJO")),
-    reason='needs lean_dojo installed and VERIWARD_TEST_LEANDOJO=\'{"reference": {...}, "proof": "..."}\'',
+    reason='needs lean_dojo_v2 installed and VERIWARD_TEST_LEANDOJO=\'{"reference": {...}, "proof": "..."}\'',
 )
 async def test_lean_dojo_reference() -> None:
     case = json.loads(os.environ["VERIWARD_TEST_LEANDOJO"])
-    async with Engine(SETTINGS) as engine:
+    settings = SETTINGS.model_copy(update={"lean_dojo_repos": case["reference"]["repo"]})
+    async with Engine(settings) as engine:
         result = await engine.score(
             {"verifier": "lean", "response": case["proof"], "reference": case["reference"], "timeout_s": 60}
         )

@@ -10,7 +10,6 @@ readings from /proc) is real.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,19 +32,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def fake_env(monkeypatch: pytest.MonkeyPatch):
-    """Set the fake REPL's knobs for processes started in this test."""
-
-    def set_(**knobs: str) -> None:
-        for k, v in knobs.items():
-            monkeypatch.setenv(f"FAKE_REPL_{k}", v)
-
-    return set_
-
-
-def make_pool(**kw: object) -> ReplPool:
-    cfg = PoolConfig(argv=(sys.executable, str(FAKE), str(TRANSCRIPTS)), cwd=None, **kw)  # type: ignore[arg-type]
+def make_pool(knobs: dict[str, str] | None = None, **kw: object) -> ReplPool:
+    """A pool of fake REPLs; `knobs` go on their command line (Lean processes get an empty environment)."""
+    args = [f"{k}={v}" for k, v in (knobs or {}).items()]
+    cfg = PoolConfig(argv=(sys.executable, str(FAKE), str(TRANSCRIPTS), *args), cwd=None, **kw)  # type: ignore[arg-type]
     return ReplPool(cfg)
 
 
@@ -112,10 +102,9 @@ async def test_unknown_header_is_a_header_error() -> None:
         await pool.close()
 
 
-async def test_timeout_kills_the_whole_process_group(tmp_path: Path, fake_env) -> None:
+async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    fake_env(HANG_ON="HANG", CHILD_PIDFILE=str(pidfile))
-    pool = make_pool(size=1)
+    pool = make_pool({"HANG_ON": "HANG", "CHILD_PIDFILE": str(pidfile)}, size=1)
     try:
         t0 = time.monotonic()
         with pytest.raises(TimeoutError):
@@ -141,9 +130,8 @@ async def test_recycled_after_max_proofs() -> None:
         await pool.close()
 
 
-async def test_recycled_when_memory_grows(fake_env) -> None:
-    fake_env(GROW_MB="80")
-    pool = make_pool(size=1, memory_mb=400, recycle_fraction=0.3)  # recycle above 120 MiB
+async def test_recycled_when_memory_grows() -> None:
+    pool = make_pool({"GROW_MB": "80"}, size=1, memory_mb=400, recycle_fraction=0.3)  # recycle above 120 MiB
     try:
         first = await prove(pool)  # header + proof: about 160 MiB held
         assert pool.stats()["recycled"] == 1
@@ -153,9 +141,8 @@ async def test_recycled_when_memory_grows(fake_env) -> None:
         await pool.close()
 
 
-async def test_memory_limit_kills_a_growing_repl(fake_env) -> None:
-    fake_env(GROW_MB="200", DELAY_S="5")
-    pool = make_pool(size=1, memory_mb=120)
+async def test_memory_limit_kills_a_growing_repl() -> None:
+    pool = make_pool({"GROW_MB": "200", "DELAY_S": "5"}, size=1, memory_mb=120)
     try:
         t0 = time.monotonic()
         with pytest.raises(MemoryExceeded):
@@ -218,9 +205,8 @@ async def test_waiting_past_the_deadline_times_out_and_frees_its_place() -> None
         await pool.close()
 
 
-async def test_slow_header_keeps_loading_for_the_next_proof(fake_env) -> None:
-    fake_env(DELAY_S="1.0")
-    pool = make_pool(size=1)
+async def test_slow_header_keeps_loading_for_the_next_proof() -> None:
+    pool = make_pool({"DELAY_S": "1.0"}, size=1)
     try:
         with pytest.raises(TimeoutError):
             async with pool.lease(HEADER, time.monotonic() + 0.2):
@@ -240,4 +226,3 @@ async def test_close_kills_every_repl() -> None:
     pid = await prove(pool)
     await pool.close()
     assert await wait_gone(pid)
-    assert os.environ.get("FAKE_REPL_HANG_ON") is None

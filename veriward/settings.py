@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     lean_memory_mb: int = Field(default=8192, ge=256, description="REPL memory limit (kill; recycle at 80%)")
     lean_queue_size: int = Field(default=64, ge=0, description="proofs waiting for a REPL; then `error`")
     lean_header_timeout_s: float = Field(default=300.0, gt=0, description="budget to load a header")
+    lean_sandbox: str = Field(
+        default="bwrap", pattern="^(bwrap|none)$", description="bwrap: REPLs in bubblewrap; none: unconfined"
+    )
+    lean_sandbox_paths: str = Field(
+        default="", description="extra read-only paths for Lean's sandbox (:-separated)"
+    )
+    lean_kernel_replay: str = Field(
+        default="auto",
+        pattern="^(auto|on|off)$",
+        description="re-check the proof's constants in a fresh process",
+    )
+    lean_replay_cmd: str = Field(default="", description="`lean` for the replay; default from LEAN_REPL_CMD")
+    lean_dojo_repos: str = Field(
+        default="", description="LeanDojo repositories references may name (comma-separated)"
+    )
 
     # PRM step grader (see README, PRM step grader)
     prm_backend: str = Field(default="symbolic", description="default backends, comma-separated")

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
+
+from veriward.verifiers.lean._lexer import LexError, Token, tokenize
 
 
 @dataclass(frozen=True)
@@ -91,43 +94,55 @@ _DOS = re.compile(r"\^\{?[^}^]{0,20}+\^\{?[^}^]{0,20}+\^|(?<!\d)\d{7,}+\s*+\)?\s
 
 
 # -- lean ------------------------------------------------------------------------------------------
+# On the Lean scorer's own lexer (veriward.verifiers.lean._lexer): names compared with «» stripped, every
+# component, and the code inside interpolated strings included; comments, strings and chars are not code.
+
+_LEAN_MAX_CHARS = 2_000_000
 
 
-def _lean_code(text: str) -> str:
-    """The text with comments and strings blanked, in one left-to-right pass (nested `/- -/` too)."""
-    out: list[str] = []
-    i, n, depth = 0, len(text), 0
-    while i < n:
-        two = text[i : i + 2]
-        if depth:
-            if two == "/-":
-                depth, i = depth + 1, i + 2
-            elif two == "-/":
-                depth, i = depth - 1, i + 2
-            else:
-                i += 1
-            if not depth:
-                out.append(" ")
-        elif two == "/-":
-            depth, i = 1, i + 2
-        elif two == "--":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif text[i] == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(" ")
-            i = j + 1
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+@lru_cache(maxsize=64)
+def _lean_lexed(text: str) -> tuple[tuple[Token, ...], bool]:
+    """(tokens, lexically ambiguous?) of a response's Lean text."""
+    try:
+        return tuple(tokenize(text[:_LEAN_MAX_CHARS])), False
+    except LexError:
+        return (), True
 
 
-def _lean_tokens(words: str) -> Callable[[str, Any, dict[str, Any]], bool]:
-    compiled = re.compile(rf"(?<![\w.#']){words}(?![\w'])")
-    return lambda text, ref, opts: compiled.search(_lean_code(text)) is not None
+def _lean_names(words: frozenset[str]) -> Callable[[str, Any, dict[str, Any]], bool]:
+    def test(text: str, ref: Any, opts: dict[str, Any]) -> bool:
+        tokens, _ = _lean_lexed(text)
+        return any(t.name in words or any(p in words for p in t.parts) for t in tokens)
+
+    return test
+
+
+def _lean_debug_option(text: str, ref: Any, opts: dict[str, Any]) -> bool:
+    tokens, _ = _lean_lexed(text)
+    return any(a.name == "set_option" and b.name.split(".")[0] == "debug" for a, b in pairwise(tokens))
+
+
+def _lean_native(text: str, ref: Any, opts: dict[str, Any]) -> bool:
+    tokens, _ = _lean_lexed(text)
+    named = _lean_names(
+        frozenset({"native_decide", "ofReduceBool", "ofReduceNat", "reduceBool", "reduceNat"})
+    )
+    glued = any(
+        t.name == "native"
+        and ((k > 0 and tokens[k - 1].text == "+") or (k + 1 < len(tokens) and tokens[k + 1].text == ":="))
+        for k, t in enumerate(tokens)
+    )
+    return glued or named(text, ref, opts)
+
+
+_LEAN_SYNTAX_WORDS = frozenset(
+    {"notation", "notation3", "macro", "macro_rules", "syntax", "elab", "elab_rules", "infixl", "infixr",
+     "infix", "prefix", "postfix", "instance"}
+)  # fmt: skip
+
+
+def _lean_desync(text: str, ref: Any, opts: dict[str, Any]) -> bool:
+    return _lean_lexed(text)[1]
 
 
 # -- prm -------------------------------------------------------------------------------------------
@@ -261,31 +276,37 @@ PATTERNS: tuple[Pattern, ...] = (
         "writes to /tmp, $HOME or other shared places",
         _rx(r"/tmp|/var/tmp|/dev/shm|expanduser|\bHOME\b"),
     ),
-    Pattern("lean", "sorry", "sorry / admit / sorryAx", _lean_tokens(r"(sorry|admit|sorryAx)")),
-    Pattern("lean", "axiom", "a new axiom", _lean_tokens(r"axiom")),
     Pattern(
-        "lean", "native-decide", "native_decide / ofReduceBool", _lean_tokens(r"(native_decide|ofReduceBool)")
+        "lean", "sorry", "sorry / admit / sorryAx", _lean_names(frozenset({"sorry", "admit", "sorryAx"}))
     ),
+    Pattern("lean", "axiom", "a new axiom", _lean_names(frozenset({"axiom"}))),
+    Pattern("lean", "native-decide", "native_decide / decide +native / ofReduceBool", _lean_native),
     Pattern(
         "lean",
         "compiler-attribute",
         "implemented_by / extern / csimp / unsafe / partial",
-        _lean_tokens(r"(implemented_by|extern|csimp|unsafe|partial)"),
+        _lean_names(frozenset({"implemented_by", "extern", "csimp", "unsafe", "partial"})),
     ),
-    Pattern("lean", "debug-option", "set_option debug.* (e.g. skipKernelTC)", _lean_tokens(r"debug\.\w+")),
+    Pattern("lean", "debug-option", "set_option debug.* (e.g. skipKernelTC)", _lean_debug_option),
     Pattern(
         "lean",
         "meta-command",
         "#exit / run_cmd / #eval / initialize",
-        _lean_tokens(r"(#exit|run_cmd|run_tac|#eval|initialize|builtin_initialize)"),
+        _lean_names(
+            frozenset({"#exit", "run_cmd", "run_tac", "#eval", "#eval!", "initialize", "builtin_initialize"})
+        ),
     ),
     Pattern(
         "lean",
         "syntax-extension",
         "notation / macro / syntax / elab / infix / instance",
-        _lean_tokens(
-            r"(notation|macro|macro_rules|syntax|elab|elab_rules|infixl|infixr|infix|prefix|postfix|instance)"
-        ),
+        _lean_names(_LEAN_SYNTAX_WORDS),
+    ),
+    Pattern(
+        "lean",
+        "lexical-desync",
+        "text the gate refuses to read: a comment or char literal glued to a symbol, ambiguous string braces",
+        _lean_desync,
     ),
     Pattern("lean", "heartbeats", "maxHeartbeats 0", _rx(r"maxHeartbeats\s+0\b")),
     Pattern("prm", "duplicate-steps", "repeated steps", _prm_dupes),

@@ -16,16 +16,13 @@ from veriward.settings import Settings, get_settings
 from veriward.verifiers.base import Context, Outcome, Verifier
 from veriward.verifiers.lean import _dojo
 from veriward.verifiers.lean._check import check_proof
-from veriward.verifiers.lean._gate import LexError, gate_reason, scan
+from veriward.verifiers.lean._gate import gate_reason, scan
 from veriward.verifiers.lean._pool import HeaderError, PoolConfig, ReplPool, build_argv
+from veriward.verifiers.lean._reference import ReferenceError, check_header, check_statement
 from veriward.verifiers.lean._repl import MemoryExceeded, ReplDied, ReplProtocolError
-from veriward.verifiers.lean._source import (
-    SourceError,
-    Statement,
-    extract_proof,
-    parse_statement,
-    split_imports,
-)
+from veriward.verifiers.lean._replay import ReplayConfig, replay_argv, unavailable
+from veriward.verifiers.lean._sandbox import JailConfig, bind_sources, lean_env, world_readable
+from veriward.verifiers.lean._source import Statement, extract_proof, split_imports
 
 INSTALL_HINT = (
     "install elan (https://github.com/leanprover/elan), build leanprover-community/repl with `lake build` "
@@ -44,6 +41,7 @@ class LeanReference:
 
 
 def _parse_lean_reference(reference: Any) -> LeanReference:
+    """A reference through the gate (`_reference.py`): 422 naming the field and the reason otherwise."""
     if isinstance(reference, str):
         reference = {"statement": reference}
     if not isinstance(reference, dict):
@@ -56,17 +54,30 @@ def _parse_lean_reference(reference: Any) -> LeanReference:
         raise RequestError("reference.statement must be a non-empty string", field="reference.statement")
     if header is not None and not isinstance(header, str):
         raise RequestError("reference.header must be a string", field="reference.header")
-    if header is not None:
-        try:
-            split_imports(header)
-        except LexError as exc:
-            raise RequestError(
-                f"reference.header is not lexically valid Lean: {exc}", field="reference.header"
-            ) from None
     try:
-        return LeanReference(parse_statement(stmt), header)
-    except SourceError as exc:
-        raise RequestError(f"reference.statement: {exc}", field="reference.statement") from None
+        if header is not None:
+            check_header(header)
+    except ReferenceError as exc:
+        raise RequestError(str(exc), field="reference.header") from None
+    try:
+        return LeanReference(check_statement(stmt), header)
+    except ReferenceError as exc:
+        raise RequestError(str(exc), field="reference.statement") from None
+
+
+def jail_config(settings: Settings) -> JailConfig:
+    """How REPLs and the replay are confined (VERIWARD_LEAN_SANDBOX, VERIWARD_LEAN_SANDBOX_PATHS)."""
+    bwrap = (shutil.which("bwrap") or "bwrap") if settings.lean_sandbox == "bwrap" else None
+    return JailConfig(bwrap=bwrap, ro_paths=tuple(p for p in settings.lean_sandbox_paths.split(":") if p))
+
+
+def replay_config(settings: Settings, cwd: str | None = None) -> ReplayConfig:
+    return ReplayConfig(
+        argv=replay_argv(repl_argv(settings), build_argv(settings.lean_replay_cmd)),
+        cwd=cwd or settings.lean_project_dir,
+        jail=jail_config(settings),
+        memory_mb=settings.lean_memory_mb,
+    )
 
 
 def repl_argv(settings: Settings) -> tuple[str, ...]:
@@ -78,6 +89,8 @@ def missing_toolchain(settings: Settings) -> str | None:
     argv = repl_argv(settings)
     if not argv:
         return "VERIWARD_LEAN_REPL_CMD is empty"
+    if settings.lean_sandbox == "bwrap" and shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed: Lean runs only inside it (LEAN_SANDBOX=none: unconfined)"
     exe, cwd = argv[0], settings.lean_project_dir
     if cwd and not os.path.isdir(cwd):
         return f"the Lean project directory {cwd!r} does not exist"
@@ -99,8 +112,15 @@ def lean_version(settings: Settings) -> str:
         argv = repl_argv(settings)
         probe = ["lake", "env", "lean", "--version"] if argv[:1] == ("lake",) else ["lean", "--version"]
         try:
+            env = lean_env(JailConfig(bwrap=None), probe)  # not the server's variables
             out = subprocess.run(
-                probe, cwd=settings.lean_project_dir, capture_output=True, text=True, timeout=30, check=False
+                probe,
+                cwd=settings.lean_project_dir,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env=env,
             )
             _VERSIONS[key] = out.stdout.strip() or "unknown (`lean --version` printed nothing)"
         except (OSError, subprocess.SubprocessError) as exc:
@@ -123,7 +143,7 @@ class LeanVerifier(Verifier):
 
     def __init__(self) -> None:
         # One pool (and its settings) per event loop: each engine runs on its own loop.
-        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReplPool] = (
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str | None, ReplPool]] = (
             weakref.WeakKeyDictionary()
         )
         self._settings: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Settings] = (
@@ -132,28 +152,37 @@ class LeanVerifier(Verifier):
 
     def parse_reference(self, reference: Any) -> Any:
         if isinstance(reference, dict) and set(reference) & set(_dojo.FIELDS):
-            return _dojo.parse_reference(reference)
+            return _dojo.parse_reference(reference, _dojo.allowed_repos(self._current_settings()))
         return _parse_lean_reference(reference)
 
     def concurrency(self, settings: Settings) -> int | None:
         return settings.lean_pool_size
 
-    def info(self) -> dict[str, Any]:
+    def _current_settings(self) -> Settings:
         loop = _running_loop()
-        s = self._settings.get(loop, get_settings()) if loop else get_settings()
+        return self._settings.get(loop, get_settings()) if loop else get_settings()
+
+    def info(self) -> dict[str, Any]:
+        s = self._current_settings()
         missing = missing_toolchain(s)
+        replay = replay_config(s)
         out: dict[str, Any] = {
             "repl_cmd": s.lean_repl_cmd,
             "project_dir": s.lean_project_dir,
             "toolchain": "missing" if missing else "found",
             "lean_version": f"missing: {missing}" if missing else lean_version(s),
+            "sandbox": _sandbox_info(s),
+            "kernel_replay": s.lean_kernel_replay
+            if s.lean_kernel_replay == "off"
+            else f"{s.lean_kernel_replay}: " + (unavailable(replay) or " ".join(replay.argv)),
             "lean_dojo": _dojo.available(),
         }
         if missing:
             out["install"] = INSTALL_HINT
-        pool = self._pools.get(loop) if loop else None
-        if pool is not None:
-            out["pool"] = pool.stats()
+        loop = _running_loop()
+        pools = self._pools.get(loop, {}) if loop else {}
+        if s.lean_project_dir in pools:
+            out["pool"] = pools[s.lean_project_dir].stats()
         return out
 
     async def startup(self, settings: Settings) -> None:
@@ -164,27 +193,28 @@ class LeanVerifier(Verifier):
 
     async def shutdown(self) -> None:
         self._settings.pop(asyncio.get_running_loop(), None)
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
+        pools = self._pools.pop(asyncio.get_running_loop(), {})
+        for pool in pools.values():
             await pool.close()
 
-    def _pool_for(self, settings: Settings) -> ReplPool:
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        if pool is None:
-            pool = ReplPool(
+    def _pool_for(self, settings: Settings, cwd: str | None = None) -> ReplPool:
+        """The loop's pool of REPLs running in `cwd` (default: the configured Lake project)."""
+        cwd = cwd or settings.lean_project_dir
+        pools = self._pools.setdefault(asyncio.get_running_loop(), {})
+        if cwd not in pools:
+            pools[cwd] = ReplPool(
                 PoolConfig(
                     argv=repl_argv(settings),
-                    cwd=settings.lean_project_dir,
+                    cwd=cwd,
                     size=settings.lean_pool_size,
                     max_proofs=settings.lean_max_proofs_per_repl,
                     memory_mb=settings.lean_memory_mb,
                     queue_size=settings.lean_queue_size,
                     header_timeout_s=settings.lean_header_timeout_s,
+                    jail=jail_config(settings),
                 )
             )
-            self._pools[loop] = pool
-        return pool
+        return pools[cwd]
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
         code = extract_proof(response)
@@ -197,7 +227,7 @@ class LeanVerifier(Verifier):
                 forbidden=[{"token": f.token, "line": f.line, "reason": f.reason} for f in findings[:20]],
             )
         if isinstance(reference, _dojo.DojoReference):
-            return await _dojo.check(reference, code, ctx.deadline - _MARGIN_S)
+            return await _dojo.check(reference, code, ctx, self._run)
         header = reference.header if reference.header is not None else ctx.settings.lean_default_header
         imports, body = split_imports(code)
         extra = [m for m in imports if m not in split_imports(header)[0]]
@@ -213,15 +243,30 @@ class LeanVerifier(Verifier):
         return await self._run(reference.statement, header, body, skipped, ctx)
 
     async def _run(
-        self, statement: Statement, header: str, body: str, skipped_lines: int, ctx: Context
+        self,
+        statement: Statement,
+        header: str,
+        body: str,
+        skipped_lines: int,
+        ctx: Context,
+        cwd: str | None = None,
     ) -> Outcome:
         s = ctx.settings
-        pool = self._pool_for(s)
+        pool = self._pool_for(s, cwd)
         deadline = ctx.deadline - _MARGIN_S
+        replay: ReplayConfig | None = None
+        if s.lean_kernel_replay != "off":
+            replay = replay_config(s, cwd)
+            why = unavailable(replay)
+            if why is not None and s.lean_kernel_replay == "on":
+                return Outcome.error(f"{why} (VERIWARD_LEAN_KERNEL_REPLAY=on)", failed_check="kernel_replay")
+            replay = None if why is not None else replay
         t0 = time.monotonic()
         try:
             async with pool.lease(header, deadline) as repl:
-                outcome = await check_proof(repl, statement, body, deadline, s.lean_memory_mb, skipped_lines)
+                outcome = await check_proof(
+                    repl, statement, body, deadline, s.lean_memory_mb, skipped_lines, replay=replay
+                )
         except Overloaded as exc:
             return Outcome.error(str(exc), overloaded=True, failed_check="queue")
         except TimeoutError:
@@ -233,7 +278,23 @@ class LeanVerifier(Verifier):
         except (ReplDied, ReplProtocolError, OSError) as exc:
             return Outcome.error(f"the Lean REPL failed: {type(exc).__name__}: {str(exc)[:300]}")
         outcome.details.setdefault("lean_ms", round((time.monotonic() - t0) * 1000, 1))
+        if replay is None and outcome.verdict.value == "correct":
+            outcome.details.setdefault("kernel_replay", "skipped: " + (s.lean_kernel_replay or "off"))
         return outcome
+
+
+def _sandbox_info(settings: Settings) -> str:
+    cfg = jail_config(settings)
+    if not cfg.bwrap:
+        return "none (unconfined: VERIWARD_LEAN_SANDBOX=none)"
+    if os.geteuid() != 0:
+        return "bwrap"
+    argv = repl_argv(settings)
+    binds = bind_sources(cfg, argv, settings.lean_project_dir, lean_env(cfg, argv))
+    unreadable = next((b for b in binds if not world_readable(b)), None)
+    if unreadable:
+        return f"bwrap, as root inside its user namespace: {unreadable} is not readable by other users"
+    return "bwrap"
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -243,4 +304,11 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-__all__ = ["INSTALL_HINT", "LeanVerifier", "lean_version", "missing_toolchain"]
+__all__ = [
+    "INSTALL_HINT",
+    "LeanVerifier",
+    "jail_config",
+    "lean_version",
+    "missing_toolchain",
+    "replay_config",
+]

@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from veriward.errors import Overloaded
 from veriward.verifiers.lean._repl import ReplProcess
+from veriward.verifiers.lean._sandbox import JailConfig
 
 
 class HeaderError(Exception):
@@ -31,6 +32,7 @@ class PoolConfig:
     queue_size: int = 64
     header_timeout_s: float = 300.0
     recycle_fraction: float = 0.8
+    jail: JailConfig = field(default_factory=lambda: JailConfig(bwrap=None))  # the server: bubblewrap
 
 
 class ReplPool:
@@ -143,7 +145,7 @@ class ReplPool:
             self._discard(victim)
 
     async def _start(self, header: str) -> ReplProcess:
-        repl = await ReplProcess.spawn(self.config.argv, self.config.cwd, header)
+        repl = await ReplProcess.spawn(self.config.argv, self.config.cwd, header, self.config.jail)
         self._live.add(repl)
         self.started += 1
         deadline = time.monotonic() + self.config.header_timeout_s

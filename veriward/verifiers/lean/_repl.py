@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from veriward.verifiers.lean._sandbox import Jail, JailConfig, open_jail
+
 # Lean answers can carry long goals and error texts; one answer may be large.
 _STREAM_LIMIT = 64 * 1024 * 1024
 _STDERR_TAIL = 4096
@@ -187,29 +189,42 @@ def group_rss_mb(pgid: int) -> float:
 
 
 class ReplProcess:
-    """One long-lived REPL child in its own process group (so `lake env` and its children die together)."""
+    """One long-lived REPL child in its own process group (so `lake env` and its children die together),
+    confined by its jail (`_sandbox.py`): bubblewrap, or at least an empty environment."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, header: str) -> None:
+    def __init__(
+        self, proc: asyncio.subprocess.Process, header: str, jail: Jail, stack: contextlib.ExitStack
+    ) -> None:
         self.proc = proc
         self.header = header
+        self.jail = jail
         self.header_env: int | None = None
         self.proofs = 0  # proofs checked, for recycling
         self.started = time.monotonic()
+        self._stack = stack
         self._stderr = bytearray()
         self._stderr_task = asyncio.ensure_future(self._drain_stderr())
 
     @classmethod
-    async def spawn(cls, argv: Sequence[str], cwd: str | None, header: str) -> ReplProcess:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            limit=_STREAM_LIMIT,
-        )
-        return cls(proc, header)
+    async def spawn(
+        cls, argv: Sequence[str], cwd: str | None, header: str, jail: JailConfig | None = None
+    ) -> ReplProcess:
+        stack = contextlib.ExitStack()
+        try:
+            box = stack.enter_context(open_jail(jail or JailConfig(bwrap=None), argv, cwd))
+            proc = await asyncio.create_subprocess_exec(
+                *box.command(argv),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                limit=_STREAM_LIMIT,
+                **box.popen_kwargs(),
+            )
+        except BaseException:
+            stack.close()
+            raise
+        return cls(proc, header, box, stack)
 
     @property
     def pid(self) -> int:
@@ -293,3 +308,4 @@ class ReplProcess:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._stderr_task, timeout=1)
         self._stderr_task.cancel()
+        self._stack.close()  # the private tmp directory and the host uid

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from veriward.verifiers.lean._gate import LexError, Token, line_of, tokenize
+from veriward.verifiers.lean._lexer import Kind, LexError, Token, line_of, tokenize
 
 _FENCE_RE = re.compile(r"```[ \t]*(lean4?|)[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _OPEN_FENCE_RE = re.compile(r"```[ \t]*lean4?[ \t]*\n", re.IGNORECASE)
 _DECL_KEYWORDS = ("theorem", "lemma")
-_BRACKETS = {"(": ")", "[": "]", "{": "}", "⦃": "⦄", "⟨": "⟩", "@[": "]"}
 
 
 class SourceError(ValueError):
@@ -40,12 +39,18 @@ class Statement:
 
     def renamed(self, last_component: str) -> str:
         """The name with its last component replaced (same namespace, so the same name resolution)."""
-        head, _, _ = self.name.rpartition(".")
+        head = namespace_of(self.name)
         return f"{head}.{last_component}" if head else last_component
 
     def with_name(self, last_component: str) -> str:
         """The statement declared under `renamed(last_component)`."""
         return f"{self.prefix}{self.renamed(last_component)}{self.signature}"
+
+
+def namespace_of(name: str) -> str:
+    """`A.«b.c».d` -> `A.«b.c»`: the name as written without its last component (dots in «» kept)."""
+    last = name.rfind("«") if name.endswith("»") else name.rfind(".") + 1
+    return name[: max(0, last - 1)]
 
 
 def parse_statement(text: str) -> Statement:
@@ -54,31 +59,39 @@ def parse_statement(text: str) -> Statement:
         tokens = tokenize(text)
     except (LexError, RecursionError) as exc:
         raise SourceError(f"statement is not lexically valid Lean: {type(exc).__name__}: {exc}") from None
-    k = next((i for i, t in enumerate(tokens) if t.text in _DECL_KEYWORDS), None)
+    k = next((i for i, t in enumerate(tokens) if t.kind is Kind.IDENT and t.text in _DECL_KEYWORDS), None)
     if k is None or k + 1 >= len(tokens):
         raise SourceError("statement must declare a named theorem: `theorem NAME (binders) : type`")
     name_tok = tokens[k + 1]
-    if not name_tok.text[:1].isalpha() and not name_tok.text.startswith(("_", "«")):
+    if name_tok.kind is not Kind.IDENT:
         raise SourceError(f"statement must name its theorem after `{tokens[k].text}`")
-    end = _signature_end(text, tokens[k + 2 :])
+    end = _signature_end(text, [t for t in tokens[k + 2 :] if not t.in_string])
     signature = text[name_tok.start + len(name_tok.text) : end].rstrip()
     if ":" not in signature:
         raise SourceError("statement has no type: expected `theorem NAME (binders) : type`")
     return Statement(name_tok.text, text[: name_tok.start], signature)
 
 
+_CLOSE = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄"}
+
+
 def _signature_end(text: str, tokens: list[Token]) -> int:
-    """Offset of the first `:=` outside brackets (binder defaults may contain `:=`), else the end."""
+    """Offset of the first `:=` outside brackets (binder defaults may contain `:=`), else the end.
+
+    Brackets are counted character by character inside symbol tokens: `#[`, `![` and `𝓝[` open one."""
     stack: list[str] = []
     for t in tokens:
-        if t.text in _BRACKETS:
-            stack.append(_BRACKETS[t.text])
-        elif stack and t.text == stack[-1]:
-            stack.pop()
-        elif t.text in (")", "]", "}", "⦄", "⟩"):
-            raise SourceError(f"unbalanced `{t.text}` in the statement (line {line_of(text, t.start)})")
-        elif t.text == ":=" and not stack:
+        if t.kind is not Kind.SYMBOL:
+            continue
+        if t.text == ":=" and not stack:
             return t.start
+        for c in t.text:
+            if c in _CLOSE:
+                stack.append(_CLOSE[c])
+            elif c in _CLOSE.values():
+                if not stack or stack[-1] != c:
+                    raise SourceError(f"unbalanced `{c}` in the statement (line {line_of(text, t.start)})")
+                stack.pop()
     if stack:
         raise SourceError(f"unclosed bracket in the statement: expected `{stack[-1]}`")
     return len(text)
@@ -89,7 +102,7 @@ def split_imports(text: str) -> tuple[list[str], str]:
     tokens = tokenize(text)
     modules: list[str] = []
     k, cut = 0, 0
-    while k + 1 < len(tokens) and tokens[k].text == "import":
+    while k + 1 < len(tokens) and tokens[k].text == "import" and tokens[k + 1].kind is Kind.IDENT:
         mod = tokens[k + 1]
         modules.append(mod.text)
         cut = mod.start + len(mod.text)
@@ -97,4 +110,4 @@ def split_imports(text: str) -> tuple[list[str], str]:
     return modules, text[cut:]
 
 
-__all__ = ["SourceError", "Statement", "extract_proof", "parse_statement", "split_imports"]
+__all__ = ["SourceError", "Statement", "extract_proof", "namespace_of", "parse_statement", "split_imports"]
