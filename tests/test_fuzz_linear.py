@@ -24,6 +24,7 @@ from veriward.verifiers.code._extract import extract_code
 from veriward.verifiers.lean._gate import scan
 from veriward.verifiers.lean._source import extract_proof
 from veriward.verifiers.math._extract import extract
+from veriward.verifiers.prm._reader import read_step
 from veriward.verifiers.prm._split import split_steps
 
 SMALL, BIG = 8_000, 32_000
@@ -42,6 +43,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], list[str]]] = {
     "math extract": (extract, ["latex", "prose", "space", "markers"]),
     "code extract": (lambda t: extract_code(t, "python"), ["fence", "space", "markers"]),
     "prm split": (split_steps, ["space", "prose", "latex"]),
+    "prm read": (read_step, ["space", "prose", "latex"]),
     "lean gate": (scan, ["lean", "space"]),
     "lean proof extract": (extract_proof, ["fence", "lean", "space"]),
     "audit math": (lambda t: flags("math", t, "1", {}), ["latex", "prose"]),
@@ -92,3 +94,19 @@ def test_parsers_of_model_text_are_linear(name: str) -> None:
         assert t_big < 1.0, f"{name}: {t_big:.2f} s on {BIG} chars of {unit!r}"
 
     check()
+
+
+def _single_runs() -> list[tuple[str, str]]:
+    return sorted({(name, tok) for name, (_, groups) in PARSERS.items() for g in groups for tok in TOKENS[g]})
+
+
+@pytest.mark.parametrize(("name", "unit"), _single_runs())
+def test_a_run_of_any_one_token_is_linear(name: str, unit: str) -> None:
+    """The simplest hostile texts, which sampled combinations can miss: one token repeated (a run of spaces
+    once took a step splitter 65x longer at 8x the size, through two adjacent whitespace quantifiers)."""
+    fn = PARSERS[name][0]
+    small = (unit * (SMALL // len(unit) + 1))[:SMALL]
+    big = (unit * (BIG // len(unit) + 1))[:BIG]
+    t_small, t_big = _timed(fn, small), _timed(fn, big)
+    assert t_big < 8 * t_small + 0.05, f"{name}: {t_small:.4f} s -> {t_big:.4f} s on {unit!r}"
+    assert t_big < 1.0, f"{name}: {t_big:.2f} s on {BIG} chars of {unit!r}"

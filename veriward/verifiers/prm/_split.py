@@ -1,5 +1,5 @@
-"""Splitting a solution into steps: one pass over its lines (no pattern spans lines, so the work is linear
-in the text whatever whitespace it holds)."""
+"""Splitting a solution into steps: one pass over its lines (no pattern spans lines, and each whitespace run
+is taken possessively, so the work is linear in the text whatever whitespace it holds)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Literal
 
 SplitMode = Literal["auto", "blank_lines", "step_markers", "numbered", "bullets", "lines"]
 
-_STEP = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*step[ \t]*\d{1,4}(?!\d|\.\d)", re.IGNORECASE)
-_NUMBER = re.compile(r"[ \t]*(?:\*\*|__)?[ \t]*(?:\((\d{1,3})\)|(\d{1,3})[.)])(?:\*\*|__)?[ \t]")
-_BULLET = re.compile(r"([ \t]*)[-*•+][ \t]+\S")
+_STEP = re.compile(r"[ \t]*+(?:#{1,6}[ \t]*+)?(?:\*\*|__)?[ \t]*+step[ \t]*+\d{1,4}(?!\d|\.\d)", re.I)
+_NUMBER = re.compile(r"[ \t]*+(?:\*\*|__)?[ \t]*+(?:\((\d{1,3})\)|(\d{1,3})[.)])(?:\*\*|__)?[ \t]")
+_BULLET = re.compile(r"([ \t]*+)[-*•+][ \t]++\S")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
