@@ -184,6 +184,8 @@ def _in_reference_units(gold: Answer, pred: Answer) -> Value | None:
     p = pred.unit or (DEGREE if pred.degree else None)
     if (g is DEGREE and p is None) or (p is DEGREE and g is None):
         return pred.value  # a degree mark on one side: the marks allow both readings
+    if g is not None and p is None and (glued := _glued_unit(gold.parts[0].unit, pred)) is not None:
+        return glued
     if g is None or p is None or pred.value is None:
         return pred.value
     factor = conversion(g, p)
@@ -193,6 +195,16 @@ def _in_reference_units(gold: Answer, pred: Answer) -> Value | None:
     if factor == 1 or v.kind != "scalar" or v.scalar is None:
         return v
     return Value("scalar", scalar=Scalar(v.scalar.expr * factor), text=v.text)
+
+
+def _glued_unit(unit: str, pred: Answer) -> Value | None:
+    """`82m` against `82 m`: the reference's own unit glued to a number (alone, `3m` is 3 times m)."""
+    if len(pred.parts) != 1 or not unit.isalpha():
+        return None
+    m = re.fullmatch(rf"\s*([-+]?\d+(?:\.\d+)?)\s*{re.escape(unit)}\s*", pred.parts[0].text)
+    if m is None:
+        return None
+    return Value("scalar", scalar=parse_scalar(m.group(1)), text=pred.parts[0].text)
 
 
 def _ok(reason: str, details: dict[str, str]) -> Outcome:

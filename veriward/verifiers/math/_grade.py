@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy
@@ -10,6 +11,7 @@ from sympy.core.function import AppliedUndef
 from veriward.verifiers.math._numeric import Undecidable, scalars_equal, symbolic_equal
 from veriward.verifiers.math._scalar import Scalar
 from veriward.verifiers.math._structure import Value, flip
+from veriward.verifiers.math._units import conversion
 
 _SEQ = ("list", "set", "tuple", "pair")
 _INTERVALS = ("interval", "pair", "union")
@@ -52,7 +54,11 @@ def values_equal(g: Value, p: Value, marks: Marks = Marks()) -> bool:
             return _as_set_equal(p, g)
         return False
     if g.kind == "scalar" and p.kind == "scalar":
-        return _scalar_with_marks(g.scalar, p.scalar, marks)
+        factor = conversion(g.unit, p.unit)
+        if factor is None:  # `5 feet` is not `5 s`
+            return False
+        scaled = p.scalar if factor == 1 or p.scalar is None else Scalar(p.scalar.expr * factor)
+        return _scalar_with_marks(g.scalar, scaled, marks)
     if g.kind == "matrix" or p.kind == "matrix":
         return g.kind == p.kind and _matrices_equal(g, p)
     if g.kind in _INTERVALS and p.kind in _INTERVALS and {g.kind, p.kind} != {"pair"}:
@@ -235,7 +241,12 @@ def _as_set_equal(g: Value, p: Value) -> bool:
 
 def _relations_equal(g: Value, p: Value, marks: Marks) -> bool:
     if g.lhs_name and p.lhs_name:
-        return _same_name(g.lhs_name, p.lhs_name) and values_equal(g.items[-1], p.items[-1], marks)
+        if not _same_name(g.lhs_name, p.lhs_name):
+            return False
+        ga, pa = _parameters(g.lhs_name), _parameters(p.lhs_name)
+        if ga is not None and pa is not None and ga != pa:
+            return _definitions_equal(g.items[-1], ga, p.items[-1], pa)
+        return values_equal(g.items[-1], p.items[-1], marks)
     if g.ops == ["in"] or p.ops == ["in"] or any(op not in ("=",) for op in g.ops + p.ops):
         return _inequalities_equal(g, p)
     # Equations: the same solution set, i.e. (lhs - rhs) proportional.
@@ -246,6 +257,31 @@ def _relations_equal(g: Value, p: Value, marks: Marks) -> bool:
     if a.free_symbols != b.free_symbols or not a.free_symbols:
         return bool(a.free_symbols == b.free_symbols) and symbolic_equal(a, b)
     return _proportional(a, b)
+
+
+def _parameters(name: str) -> tuple[str, ...] | None:
+    """The parameters of a definition `f(x, y)`: its arguments when each is a variable (`f(4)` has none)."""
+    if "(" not in name or not name.endswith(")"):
+        return None
+    args = tuple(a.strip() for a in name[name.index("(") + 1 : -1].split(","))
+    return args if all(re.fullmatch(r"[A-Za-z]", a) for a in args) else None
+
+
+def _definitions_equal(g: Value, gp: tuple[str, ...], p: Value, pp: tuple[str, ...]) -> bool:
+    """`f(z) = z` and `f(n) = n` define one function: each side's parameters, in order, become the same
+    fresh symbols (so `f(y) = 2x`, a constant in y, is not `f(x) = 2x`). Different arities differ."""
+    if len(gp) != len(pp):
+        return False
+    fresh = [sympy.Dummy(f"t{i}") for i in range(len(gp))]
+
+    def bound(e: sympy.Basic, params: tuple[str, ...]) -> sympy.Basic:
+        names = dict(zip((n.lower() for n in params), fresh, strict=True))  # the parser folds case
+        return e.xreplace({s: names[s.name] for s in e.free_symbols if getattr(s, "name", None) in names})
+
+    try:
+        return symbolic_equal(bound(_expr(g), gp), bound(_expr(p), pp))
+    except Undecidable:
+        return False
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -18,8 +18,11 @@ from veriward.verifiers.math._fastexpr import parse_fast
 
 MAX_SCALAR_CHARS = 600
 
+
+# No unit stripping here: the grammar's list of unit words strips letters anywhere at the end (`2b + c`
+# read as 2, `x + d` as `x +`); units are read by `_units.py`, with their dimensions, before parsing.
 _NORM = NormalizationConfig(
-    basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="all", equations=False
+    basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
 )
 _CONV = ConversionConfig(interpret_as_mixed_fractions=True, lowercase_symbols=True)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from veriward.verifiers.math._scalar import ParseFailure, Scalar, parse_scalar
+from veriward.verifiers.math._units import Unit, parse_unit, split_unit
 
 MAX_ITEMS = 64
 MAX_DEPTH = 40
@@ -41,6 +42,7 @@ class Value:
     closed: tuple[bool, bool] = (False, False)  # interval ends
     ops: list[str] = field(default_factory=list)  # relation chain operators
     lhs_name: str = ""  # set for an assignment `x = ...`: the value is items[-1]
+    unit: Unit | None = None  # a quantity inside a list or a tuple (`{35 cm, 4}`); the answer's own is apart
 
     def short(self) -> str:
         return self.text[:80]
@@ -235,6 +237,10 @@ def _atom(s: str) -> Value:
 
 
 def _num(s: str) -> Value:
+    rest, unit_text = split_unit(s)
+    unit = parse_unit(unit_text) if unit_text else None
+    if unit is not None:  # `35 cm` is a length, not 35·c·m
+        return Value("scalar", scalar=parse_scalar_or_fail(rest), text=s, unit=unit)
     scalar = parse_scalar_or_fail(s)
     e = scalar.expr
     if isinstance(e, sympy.FiniteSet):  # `1 \pm \sqrt{5}` parses to a set
