@@ -52,6 +52,16 @@ class SyncEngine:
         self.close()
 
 
+def _at_exit(close: Any) -> None:
+    """Close before the interpreter stops its worker threads: a plain `atexit` hook runs after that, when
+    the engine can no longer hand blocking work (removing containers) to a thread."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # not CPython 3.9+: the best a public hook can do
+        atexit.register(close)
+        return
+    register(close)
+
+
 _default: SyncEngine | None = None
 _lock = threading.Lock()
 
@@ -62,7 +72,7 @@ def default_engine() -> SyncEngine:
     with _lock:
         if _default is None:
             _default = SyncEngine()
-            atexit.register(_default.close)
+            _at_exit(_default.close)
         return _default
 
 
