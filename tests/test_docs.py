@@ -1,0 +1,130 @@
+"""Every example in the docs runs: a pasted example cannot break silently.
+
+Each fenced block of README.md and docs/**/*.md is one test case:
+- `python` blocks run as a script (`VERIWARD_URL` points at a live server on loopback);
+- `bash` blocks run under `bash -euo pipefail` with `http://127.0.0.1:8000` pointed at that server;
+- `json` blocks must parse; `yaml` blocks too;
+- `text` blocks are printed output, and not run.
+A block preceded by `<!-- docs: not run: REASON -->` (installing toolchains, a GPU, a model download, a
+long-running server) is reported as skipped with that reason, never silently; every other block must pass.
+Blocks run in a fresh temporary directory holding the files that the page's `<!-- docs: file: NAME -->`
+blocks define.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import yaml
+from conftest import LiveServer
+
+from veriward.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+_FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_MARK = re.compile(r"<!--\s*docs:\s*(not run|file):\s*(.+?)\s*-->\s*$")
+_PORT = "http://127.0.0.1:8000"
+_OUTPUT = ("", "text", "console", "output")
+_RUN = ("python", "bash", "sh", "shell", "json", "yaml")
+
+
+class Block(NamedTuple):
+    where: str  # path:line of the opening fence
+    lang: str
+    body: str
+    not_run: str | None  # the reason given by a `not run` marker
+    file: str | None  # the name a `file` marker gives the block (written, not run)
+
+
+def _blocks(path: Path) -> Iterator[Block]:
+    text = path.read_text(encoding="utf-8")
+    for m in _FENCE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        mark = _MARK.search(before)
+        kind, arg = (mark.group(1), mark.group(2)) if mark else ("", "")
+        yield Block(
+            f"{path.relative_to(ROOT)}:{line}",
+            m.group(1).lower(),
+            m.group(2),
+            arg if kind == "not run" else None,
+            arg if kind == "file" else None,
+        )
+
+
+BLOCKS = [b for path in DOCS for b in _blocks(path)]
+
+
+def _page(block: Block) -> str:
+    return block.where.rsplit(":", 1)[0]
+
+
+def _files(page: str) -> dict[str, str]:
+    """The files a page's `file` blocks define, for every example of that page."""
+    return {b.file: b.body for b in BLOCKS if b.file is not None and _page(b) == page}
+
+
+@pytest.fixture(scope="module")
+def docs_server() -> Iterator[LiveServer]:
+    server = LiveServer(Settings(pool_workers=2)).start()
+    yield server
+    server.stop()
+
+
+def _run(cmd: list[str], body: str, server: LiveServer, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VERIWARD_URL": server.url, "VERIWARD_PORT": str(server.port)}
+    env.pop("VERIWARD_API_KEY", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return subprocess.run(
+        cmd, input=body, capture_output=True, text=True, timeout=300, cwd=tmp, env=env, check=False
+    )
+
+
+def test_docs_have_examples() -> None:
+    """The collection itself: every page is read, and no block hides behind an unknown language."""
+    assert (ROOT / "README.md").exists() and len(DOCS) > 10
+    runnable = [b for b in BLOCKS if b.lang in _RUN and b.not_run is None and b.file is None]
+    assert len(runnable) >= 15, [b.where for b in runnable]
+    for b in BLOCKS:
+        assert b.lang in _RUN + _OUTPUT, f"{b.where}: ```{b.lang}: give it a language this test runs"
+        assert b.not_run is None or len(b.not_run) > 8, f"{b.where}: say why it is not run"
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.where for b in BLOCKS])
+def test_example(block: Block, docs_server: LiveServer, tmp_path: Path) -> None:
+    if block.not_run is not None:
+        pytest.skip(f"not run: {block.not_run}")
+    if block.file is not None:  # a file the page's examples read: it must at least parse
+        if block.lang == "json":  # JSON lines
+            assert all(json.loads(line) is not None for line in block.body.splitlines() if line.strip())
+        elif block.lang == "python":
+            compile(block.body, block.file, "exec")
+        else:
+            assert block.lang == "yaml", f"{block.where}: a file block must be json, python or yaml"
+            list(yaml.safe_load_all(block.body))
+        return
+    if block.lang in _OUTPUT:
+        pytest.skip("printed output, not an example")
+    if block.lang == "json":
+        json.loads(block.body)
+        return
+    if block.lang == "yaml":
+        list(yaml.safe_load_all(block.body))
+        return
+    for name, body in _files(_page(block)).items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    if block.lang == "python":
+        out = _run([sys.executable, "-"], block.body, docs_server, tmp_path)
+    else:
+        script = block.body.replace(_PORT, docs_server.url)
+        out = _run(["bash", "-euo", "pipefail", "-s"], script, docs_server, tmp_path)
+    assert out.returncode == 0, f"{block.where} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
