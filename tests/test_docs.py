@@ -128,3 +128,53 @@ def test_example(block: Block, docs_server: LiveServer, tmp_path: Path) -> None:
         script = block.body.replace(_PORT, docs_server.url)
         out = _run(["bash", "-euo", "pipefail", "-s"], script, docs_server, tmp_path)
     assert out.returncode == 0, f"{block.where} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
+
+
+_INCLUDE = re.compile(r'^--8<-- "([^"]+)"\s*$', re.M)
+_OUTPUT_OF = re.compile(r"^<!-- output of: python benchmarks/(\w+\.py)( [^>]*)? -->$")
+
+
+def _includes() -> list[tuple[str, Path]]:
+    return [
+        (f"{page.relative_to(ROOT)}", ROOT / "docs" / m.group(1))
+        for page in DOCS
+        for m in _INCLUDE.finditer(page.read_text(encoding="utf-8"))
+    ]
+
+
+def test_benchmark_tables_come_from_their_scripts() -> None:
+    """Every table the docs include is a file a benchmark script writes (`--markdown`), naming its command."""
+    included = _includes()
+    assert len(included) >= 10
+    for page, path in included:
+        assert path.exists(), f"{page} includes {path}, which is missing"
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        m = _OUTPUT_OF.match(first)
+        assert m, f"{path}: the first line must name the script that wrote it, not {first!r}"
+        script = ROOT / "benchmarks" / m.group(1)
+        source = script.read_text(encoding="utf-8")
+        assert "add_markdown_arg(" in source and f'Report("{m.group(1)}"' in source, (
+            f"{script} cannot write it"
+        )
+        assert "| --- |" in path.read_text(encoding="utf-8") or "---:" in path.read_text(encoding="utf-8")
+    written = {p for _, p in included}
+    orphans = [p for p in (ROOT / "docs" / "benchmarks").glob("*.md") if p not in written]
+    assert not orphans, f"generated tables no page includes: {orphans}"
+
+
+def test_report_writes_what_the_docs_include(tmp_path: Path) -> None:
+    """The writer itself: a header naming the command (without the output path), then the printed parts."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from _report import Report
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = Report("demo.py", tmp_path / "demo.md", ["--n", "3", "--markdown", str(tmp_path / "demo.md")])
+    out.line("Three rows.")
+    out.table(("name", "value"), [("a", 1), ("b|c", 2)], (False, True))
+    out.write()
+    text = (tmp_path / "demo.md").read_text(encoding="utf-8")
+    assert text.split("\n", 1)[0] == "<!-- output of: python benchmarks/demo.py --n 3 -->"
+    assert _OUTPUT_OF.match(text.split("\n", 1)[0])
+    assert "| name | value |\n| --- | ---: |\n| a | 1 |\n| b\\|c | 2 |" in text
+    assert text.index("Three rows.") < text.index("| name")
