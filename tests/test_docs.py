@@ -89,6 +89,11 @@ def _run(cmd: list[str], body: str, server: LiveServer, tmp: Path) -> subprocess
     )
 
 
+def _is_request(value: object) -> bool:
+    """A score request, as opposed to a response (which carries a `score`) or another object."""
+    return isinstance(value, dict) and {"verifier", "response"} <= value.keys() and "score" not in value
+
+
 def test_docs_have_examples() -> None:
     """The collection itself: every page is read, and no block hides behind an unknown language."""
     assert (ROOT / "README.md").exists() and len(DOCS) > 10
@@ -115,7 +120,12 @@ def test_example(block: Block, docs_server: LiveServer, tmp_path: Path) -> None:
     if block.lang in _OUTPUT:
         pytest.skip("printed output, not an example")
     if block.lang == "json":
-        json.loads(block.body)
+        value = json.loads(block.body)
+        if _is_request(value):  # a score request shown on its own: the server must take it and decide it
+            with docs_server.client() as client:
+                r = client.post("/v1/score", json=value)
+            assert r.status_code == 200, f"{block.where}: {r.status_code} {r.text[:500]}"
+            assert r.json()["verdict"] != "error", f"{block.where}: {r.json()['reason']}"
         return
     if block.lang == "yaml":
         list(yaml.safe_load_all(block.body))
@@ -178,3 +188,22 @@ def test_report_writes_what_the_docs_include(tmp_path: Path) -> None:
     assert _OUTPUT_OF.match(text.split("\n", 1)[0])
     assert "| name | value |\n| --- | ---: |\n| a | 1 |\n| b\\|c | 2 |" in text
     assert text.index("Three rows.") < text.index("| name")
+
+
+def test_readme_runs_the_tests_as_ci_does() -> None:
+    """The README's test command is the one `.ci/run` runs, and CI builds the site strictly."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -e '.[dev]' && python -m pytest -q" in readme
+    assert re.search(r"^pip install -q -e '\.\[dev\]'$", ci, re.M)
+    assert re.search(r"^python -m pytest -q$", ci, re.M)
+    assert re.search(r"^mkdocs build --strict\b", ci, re.M)
+    pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").glob("*.md")}
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+
+    def leaves(items: list[object]) -> Iterator[str]:
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            yield from leaves(value) if isinstance(value, list) else [str(value)]
+
+    assert set(leaves(nav)) == pages, "every page of docs/ is in mkdocs.yml's nav, and only those"
