@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 import httpx
+from _report import Report, add_markdown_arg
 
 from veriward.client import AsyncClient
 from veriward.engine import Engine
@@ -81,13 +82,15 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--concurrency", type=int, default=8)
+    add_markdown_arg(parser)
     args = parser.parse_args()
+    out = Report("client_throughput.py", args.markdown)
     items = rollouts(args.n)
 
     proc, url = start_server()
     try:
         runs = {
-            "library in-process (Engine.score_batch)": asyncio.run(in_process(items)),
+            "library in-process (`Engine.score_batch`)": asyncio.run(in_process(items)),
             f"async client, batches of {args.batch_size}, {args.concurrency} in flight": asyncio.run(
                 through_client(url, items, batch_size=args.batch_size, max_concurrency=args.concurrency)
             ),
@@ -100,15 +103,17 @@ def main() -> int:
         proc.wait(timeout=30)
 
     expected = [r.score for r in next(iter(runs.values()))[1]]
-    print(f"{args.n} math rollouts, {os.cpu_count()} CPUs, server and client on this machine")
-    print(f"{'path':<58} {'seconds':>8} {'rollouts/s':>11}")
+    out.line(f"{args.n} math rollouts, {os.cpu_count()} CPUs, server and client on this machine.")
+    table = []
     for name, (seconds, results) in runs.items():
         if [r.score for r in results] != expected:
             print(f"MISMATCH: {name} returned different scores")
             return 1
-        print(f"{name:<58} {seconds:>8.2f} {args.n / seconds:>11.0f}")
+        table.append((name, f"{seconds:.2f}", f"{args.n / seconds:.0f}"))
+    out.table(("path", "seconds", "rollouts/s"), table, (False, True, True))
     correct = sum(1 for s in expected if s == 1.0)
-    print(f"all paths agree: {correct} correct, {args.n - correct} incorrect")
+    out.line(f"All paths agree: {correct} correct, {args.n - correct} incorrect.")
+    out.write()
     return 0
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _report import Report, add_markdown_arg
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "code"
 
@@ -223,8 +224,17 @@ def run_dataset(name: str, items: list[Item], url: str, backend: str, concurrenc
     return out
 
 
-def report(name: str, r: dict[str, Any]) -> None:
+def report(name: str, r: dict[str, Any], table: list[tuple[str, ...]]) -> None:
     n, broken_n = r["n"], r["broken"]
+    table.append(
+        (
+            f"{name} ({n})",
+            f"{r['refs']}/{n} / {r['peer_refs']}/{n}",
+            f"{r['rejected']}/{broken_n} / {r['peer_rejected']}/{broken_n}",
+            str(r["errors"]),
+            f"{r['seconds']:.0f} s",
+        )
+    )
     print(
         f"{name:10} n={n:4}  references at 1.0: veriward {r['refs']}/{n}, peer {r['peer_refs']}/{n}"
         f"  |  broken below 1.0: veriward {r['rejected']}/{broken_n} "
@@ -309,19 +319,31 @@ def main() -> int:
     ap.add_argument("--backend", default="process", choices=("process", "docker"))
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--only", default="humaneval,mbpp,kodcode,apps")
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("code_datasets.py", args.markdown)
+    table: list[tuple[str, ...]] = []
     wanted = args.only.split(",")
     proc, url = serve(args.backend, args.concurrency)
     try:
-        print(f"backend={args.backend} cpus={os.cpu_count()} concurrency={args.concurrency}")
+        out.line(f"Backend {args.backend}, {os.cpu_count()} CPUs, {args.concurrency} requests at once.")
         for name, load in DATASETS.items():
             if name in wanted:
-                report(name, run_dataset(name, load(), url, args.backend, args.concurrency))
+                report(name, run_dataset(name, load(), url, args.backend, args.concurrency), table)
         if "apps" in wanted:
             apps_sample(url, args.concurrency)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    head = (
+        "dataset",
+        "references at 1.0: veriward / peer",
+        "broken below 1.0: veriward / peer",
+        "`error` verdicts",
+        args.backend,
+    )
+    out.table(head, table, (False, True, True, True, True))
+    out.write()
     return 0
 
 

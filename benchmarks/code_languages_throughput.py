@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import Report, add_markdown_arg
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _code_language_programs import CLASSIC, SUM_TESTS
@@ -78,7 +80,10 @@ def main() -> None:
     ap.add_argument("--languages", default=",".join(LANGUAGES))
     ap.add_argument("--n", type=int, default=8, help="submissions per language")
     ap.add_argument("--jobs", type=int, default=4, help="submissions in sandboxes at once")
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("code_languages_throughput.py", args.markdown)
+    table: list[tuple[str, ...]] = []
     eng = SyncEngine(Settings(sandbox=args.backend, sandbox_jobs=args.jobs, sandbox_warm=min(2, args.jobs)))
     print(f"backend={args.backend} n={args.n} jobs={args.jobs} cpus={os.cpu_count()}")
     head = ("language", "subs/s", "compile s (median)", "bare subs/s", "bare compile s")
@@ -96,8 +101,22 @@ def main() -> None:
             ok = f"{verdicts.count('correct')}/{len(verdicts)} correct"
             med = statistics.median(compiles)
             print(f"{language:11} {rate:7.2f} {med:19.2f} {bare_rate:12.2f} {bare_compile:15.2f}  {ok}")
+            table.append(
+                (language, f"{rate:.2f}", f"{med:.2f}", f"{bare_rate:.2f}", f"{bare_compile:.2f}", ok)
+            )
     finally:
         eng.close()
+    out.line(f"Backend {args.backend}, {args.n} submissions a language, {args.jobs} at once.")
+    head = (
+        "language",
+        f"{args.backend} subs/s",
+        "compile s",
+        "bare subs/s",
+        "bare compile s",
+        "verdicts",
+    )
+    out.table(head, table, (False, True, True, True, True, False))
+    out.write()
 
 
 if __name__ == "__main__":

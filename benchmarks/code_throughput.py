@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _report import Report, add_markdown_arg
 
 IMAGE = os.environ.get("VERIWARD_SANDBOX_IMAGE", "veriward-sandbox-python:latest")
 
@@ -113,7 +114,9 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=48)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--backends", default="docker,process")
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("code_throughput.py", args.markdown)
     reqs = [request(p) for p in problems(args.n)]
     floor_before = docker_floor(args.n)
     rates: dict[str, float] = {}
@@ -136,6 +139,11 @@ def main() -> int:
     for backend, rate in rates.items():
         label = f"veriward serve --sandbox {backend}: HumanEval solutions"
         print(f"{label:58} {rate:7.2f} /s   {rate / floor:5.2f}x floor")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    head = ("load average", "floor (docker run/s)", *(f"{b} backend" for b in rates))
+    row = (load, f"{floor:.2f}", *(f"{rate:.2f}/s ({rate / floor:.2f}x)" for rate in rates.values()))
+    out.table(head, [row], (False, *[True] * (len(rates) + 1)))
+    out.write()
     return 0
 
 

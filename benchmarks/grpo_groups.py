@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _report import Report, add_markdown_arg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import server  # a sibling benchmark script
@@ -110,11 +111,15 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--per-call", type=int, default=32, help="groups per HTTP call")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("grpo_groups.py", args.markdown)
     groups = build_step(args.shared, args.prompts, args.group, args.dup, args.seed)
     n = sum(len(g["responses"]) for g in groups)
-    print(f"GRPO step: {len(groups)} prompts x {args.group} responses = {n} rollouts, {args.dup:.0%} repeats")
-    print(f"{'mode':<26} {'rollouts/s':>11} {'dedup':>7} {'hits':>7} {'uniform groups':>15}")
+    out.line(
+        f"GRPO step: {len(groups)} prompts x {args.group} responses = {n} rollouts, {args.dup:.0%} repeats."
+    )
+    rows: list[tuple[str, ...]] = []
     verdicts: dict[str, list[str]] = {}
     for mode, fn in (("flat items", run_flat), ("groups", run_groups)):
         with server() as (url, _):
@@ -123,17 +128,22 @@ def main() -> int:
                 got, wall, uniform = fn(url, groups, args.per_call)
                 after = _cache_counts(url)
                 dd, hit = (after.get(e, 0) - before.get(e, 0) for e in ("dedup", "hit"))
-                uni = f"{uniform}/{len(groups)}" if mode == "groups" else "-"
-                name = f"{mode}, {phase} cache"
-                print(f"{name:<26} {n / wall:>11.1f} {dd / n:>7.1%} {hit / n:>7.1%} {uni:>15}")
+                uni = f"{uniform}/{len(groups)}" if mode == "groups" else "–"
+                rows.append(
+                    (f"{mode}, {phase} cache", f"{n / wall:,.0f}", f"{dd / n:.1%}", f"{hit / n:.0%}", uni)
+                )
                 verdicts[f"{mode} {phase}"] = got
     mv, mv_wall = run_math_verify(groups)
-    print(f"{'Math-Verify 0.9.0':<26} {n / mv_wall:>11.1f} {'-':>7} {'-':>7} {'-':>15}")
+    rows.append(("Math-Verify 0.9.0", f"{n / mv_wall:,.0f}", "–", "–", "–"))
+    out.table(("mode", "rollouts/s", "dedup", "cache hits", "uniform groups"), rows, (False, *[True] * 4))
     first = next(iter(verdicts.values()))
     same = all(v == first for v in verdicts.values())
     agree = sum((v == "correct") == m for v, m in zip(first, mv, strict=True))
-    print(f"same verdict for every rollout in every veriward mode: {same}")
-    print(f"veriward and Math-Verify agree on {agree}/{n} rollouts (correct or not)")
+    out.line(
+        f"Same verdict for every rollout in every veriward mode: {same}; veriward and Math-Verify agree on "
+        f"{agree}/{n} rollouts (correct or not)."
+    )
+    out.write()
     return 0 if same else 1
 
 

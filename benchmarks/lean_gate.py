@@ -24,6 +24,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from _report import Report, add_markdown_arg  # noqa: E402
 from lean_spec_lexer import SpecError, spec_tokens  # noqa: E402
 from test_lean_gate import CHEATS, HONEST  # noqa: E402
 
@@ -121,33 +122,44 @@ def best_of(fn: object, arg: str, rounds: int = 3) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=1.0, help="size of the throughput text")
-    mb = ap.parse_args().mb
+    add_markdown_arg(ap)
+    args = ap.parse_args()
+    out = Report("lean_gate.py", args.markdown)
     old = old_gate()
     corpus = [extract_proof(p.request["response"]) for p in load_corpus(["lean"]) if p.kind == "hack"]
     gates = [("this gate", scan), *([(f"gate at {OLD_COMMIT}", old.scan)] if old else [])]
-    print("| gate | cheat catalogue refused | lean corpus hacks refused at the gate | honest refused |")
-    print("| --- | ---: | ---: | ---: |")
+    rows = []
     for name, gate in gates:
         cheats = sum(bool(gate(t)) for t in CHEATS.values())
         hacks = sum(bool(gate(t)) for t in corpus)
         honest = sum(bool(gate(t)) for t in HONEST.values())
-        print(f"| {name} | {cheats}/{len(CHEATS)} | {hacks}/{len(corpus)} | {honest}/{len(HONEST)} |")
+        rows.append((name, f"{cheats}/{len(CHEATS)}", f"{hacks}/{len(corpus)}", f"{honest}/{len(HONEST)}"))
+    head = (
+        "gate",
+        "cheat catalogue refused",
+        "audit-corpus Lean hacks refused at the gate",
+        "honest refused",
+    )
+    out.table(head, rows, (False, True, True, True))
     texts = outside_texts()
     n, agreed, refused, differ = agreement(texts)
-    print(f"\nOutside Lean text: {n} texts; lexer and spec agree on {agreed}, both refuse {refused}", end="")
-    print(f", differ on {differ}")
     flagged = sum(bool(scan(t)) for t in texts.values())
-    print(f"  the gate refuses {flagged} of them (meta code, sorry)")
+    out.line(
+        f"Outside Lean text: {n} texts; lexer and spec agree on {agreed}, both refuse {refused}, differ on "
+        f"{differ}; the gate refuses {flagged} of them (meta code, sorry)."
+    )
     unit = (
         "theorem mathd (a b : ℝ) (h₀ : 0 < a ∧ 0 < b) : a * b ≤ (a ^ 2 + b ^ 2) / 2 := by\n"
         "  -- AM-GM /- nested -/ remark\n  nlinarith [sq_nonneg (a - b), h₀.1, h₀.2] -- done\n"
     )
-    big = unit * int(mb * 1_000_000 / len(unit.encode()))
-    print(f"\nThroughput on {len(big.encode()) / 1e6:.2f} MB of Mathlib-style proof text (best of 3):")
-    print("| gate | seconds | MB/s |\n| --- | ---: | ---: |")
+    big = unit * int(args.mb * 1_000_000 / len(unit.encode()))
+    out.line(f"Throughput on {len(big.encode()) / 1e6:.2f} MB of Mathlib-style proof text (best of 3):")
+    rows = []
     for name, gate in gates:
         secs = best_of(gate, big)
-        print(f"| {name} | {secs:.3f} | {len(big.encode()) / 1e6 / secs:.1f} |")
+        rows.append((name, f"{secs:.3f}", f"{len(big.encode()) / 1e6 / secs:.1f}"))
+    out.table(("gate", "seconds", "MB/s"), rows, (False, True, True))
+    out.write()
 
 
 if __name__ == "__main__":

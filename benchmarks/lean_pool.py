@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from _report import Report, add_markdown_arg
+
 from veriward.models import Verdict
 from veriward.settings import Settings
 from veriward.verifiers.lean import jail_config, missing_toolchain
@@ -75,10 +77,15 @@ async def run(
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=40, help="proofs per mode")
-    n = ap.parse_args().n
+    add_markdown_arg(ap)
+    args = ap.parse_args()
+    n = args.n
+    out = Report("lean_pool.py", args.markdown)
     settings = Settings()
     argv, cwd, header, real = backend(settings)
-    print(f"REPL: {'Lean' if real else 'transcript replay (no Lean here): overhead only'}; {n} proofs a mode")
+    out.line(
+        f"REPL: {'Lean' if real else 'transcript replay (no Lean here): overhead only'}; {n} proofs a mode"
+    )
     bwrap = jail_config(settings.model_copy(update={"lean_sandbox": "bwrap"}))
     bwrap = JailConfig(bwrap.bwrap, (str(ROOT / "tests"), str(TRANSCRIPTS), *bwrap.ro_paths))
     none = JailConfig(bwrap=None)
@@ -86,12 +93,14 @@ async def main() -> None:
     for label, max_proofs in (("warm pool (header loaded once)", 0), ("cold start per proof", 1)):
         for jail_name, jail in (("unconfined", none), ("bubblewrap jail", bwrap)):
             rows.append((f"{label}, {jail_name}", await run(n, max_proofs, argv, cwd, header, real, jail)))
-    print("| mode | seconds | ms/proof | proofs/s |\n| --- | ---: | ---: | ---: |")
-    for name, secs in rows:
-        print(f"| {name} | {secs:.2f} | {1000 * secs / n:.1f} | {n / secs:.1f} |")
+    table = [(name, f"{secs:.2f}", f"{1000 * secs / n:.1f}", f"{n / secs:.1f}") for name, secs in rows]
+    out.table(("mode", "seconds", "ms/proof", "proofs/s"), table, (False, True, True, True))
     warm_cost, cold_cost = (1000 * (rows[i + 1][1] - rows[i][1]) / n for i in (0, 2))
-    print(f"cold / warm (unconfined): {rows[2][1] / rows[0][1]:.1f}x")
-    print(f"jail cost per proof: warm {warm_cost:+.1f} ms, cold {cold_cost:+.1f} ms")
+    out.line(
+        f"Cold / warm (unconfined): {rows[2][1] / rows[0][1]:.1f}x; jail cost per proof: warm "
+        f"{warm_cost:+.1f} ms, cold {cold_cost:+.1f} ms."
+    )
+    out.write()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from _report import Report, add_markdown_arg
 
 
 def _free_port() -> int:
@@ -105,8 +106,19 @@ def _pct(xs: list[float], q: int) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[q - 1] * 1000 if len(xs) > 1 else 0.0
 
 
-def _row(name: str, n: int, lat: list[float], wall: float) -> str:
-    return f"{name:<34} {n:>6} {_pct(lat, 50):>9.1f} {_pct(lat, 99):>9.1f} {n / wall:>9.1f}"
+def _row(name: str, n: int, lat: list[float], wall: float) -> tuple[str, ...]:
+    rate = n / wall
+    return (
+        name,
+        str(n),
+        f"{_pct(lat, 50):.0f}",
+        f"{_pct(lat, 99):,.0f}",
+        f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}",
+    )
+
+
+def _table(out: Report, rows: list[tuple[str, ...]]) -> None:
+    out.table(("path", "n", "p50 ms", "p99 ms", "req/s"), rows, (False, True, True, True, True))
 
 
 # -- math -----------------------------------------------------------------------------------------
@@ -140,30 +152,35 @@ async def _library_floor(bodies: list[dict[str, Any]], concurrency: int) -> tupl
         return lat, time.perf_counter() - start
 
 
-def run_math(n: int, concurrency: int) -> int:
+def run_math(n: int, concurrency: int, out: Report) -> int:
     items = math_items(n)
     bodies = [b for b, _ in items]
     with server() as (url, _):
         asyncio.run(fire(url, "POST", "/v1/score", bodies[:64], concurrency))  # warm-up
         # The floor is measured before and after, so that load from other processes falls on both alike.
         h1, h1_lat, h1_wall = asyncio.run(fire(url, "GET", "/healthz", [None] * (n // 2), concurrency))
-        out, lat, wall = asyncio.run(fire(url, "POST", "/v1/score", bodies, concurrency))
+        got, lat, wall = asyncio.run(fire(url, "POST", "/v1/score", bodies, concurrency))
         h2, h2_lat, h2_wall = asyncio.run(fire(url, "GET", "/healthz", [None] * (n - n // 2), concurrency))
     health, h_lat, h_wall = h1 + h2, h1_lat + h2_lat, h1_wall + h2_wall
     lib_lat, lib_wall = asyncio.run(_library_floor(bodies, concurrency))
     wrong = [
         i
-        for i, (r, (_, want)) in enumerate(zip(out, items, strict=True))
+        for i, (r, (_, want)) in enumerate(zip(got, items, strict=True))
         if isinstance(r, Exception) or r.status_code != 200 or r.json()["verdict"] != want
     ]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"math load: {n} requests, {concurrency} in flight, {os.cpu_count()} cores, load average {load}")
-    print(f"{'':<34} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>9}")
-    print(_row("POST /v1/score (math)", n, lat, wall))
-    print(_row("floor: GET /healthz, same client", n, h_lat, h_wall))
-    print(_row("floor: library engine, no HTTP", n, lib_lat, lib_wall))
+    out.line(
+        f"Math load: {n} requests, {concurrency} in flight, {os.cpu_count()} cores, load average {load}."
+    )
+    rows = [
+        _row("`POST /v1/score` (math)", n, lat, wall),
+        _row("floor: `GET /healthz`, same client", n, h_lat, h_wall),
+        _row("floor: library engine, no HTTP", n, lib_lat, lib_wall),
+    ]
+    _table(out, rows)
     bad_health = sum(1 for r in health if isinstance(r, Exception) or r.status_code != 200)
-    print(f"right verdicts: {n - len(wrong)}/{n}; failed health probes: {bad_health}")
+    out.line(f"Right verdicts: {n - len(wrong)}/{n}; failed health probes: {bad_health}.")
+    out.write()
     return 0 if not wrong and not bad_health else 1
 
 
@@ -224,37 +241,38 @@ async def _mixed_wave(url: str, items: list[tuple[dict[str, Any], str]], concurr
     return out, wall, health
 
 
-def run_mixed(n: int, concurrency: int) -> int:
+def run_mixed(n: int, concurrency: int, out: Report) -> int:
     items = mixed_items(n)
     with server(VERIWARD_SANDBOX="docker") as (url, _):
         asyncio.run(_mixed_wave(url, items[:32], 8))  # warm-up: containers, workers
         before = _overloaded(url)
-        out, wall, health = asyncio.run(_mixed_wave(url, items, concurrency))
+        got, wall, health = asyncio.run(_mixed_wave(url, items, concurrency))
         refused = _overloaded(url) - before
         _, h_lat, h_wall = asyncio.run(fire(url, "GET", "/healthz", [None] * 500, concurrency))
-    lat = [s for _, s in out]
-    verdicts = [r.verdict.value for r, _ in out]
+    lat = [s for _, s in got]
+    verdicts = [r.verdict.value for r, _ in got]
     wrong = [
         (r.verdict.value, want, r.reason)
-        for (r, _), (_, want) in zip(out, items, strict=True)
+        for (r, _), (_, want) in zip(got, items, strict=True)
         if r.verdict.value != want
     ]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"mixed load: {n} single requests (half code, Docker sandbox), {concurrency} in flight, "
-        f"load average {load}"
+    out.line(
+        f"Mixed load: {n} single requests (half code, Docker sandbox), {concurrency} in flight, "
+        f"load average {load}."
     )
-    print(f"{'':<34} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'req/s':>9}")
-    print(_row("POST /v1/score (code + math)", n, lat, wall))
-    print(_row("floor: GET /healthz, same client", 500, h_lat, h_wall))
-    print(
-        f"/healthz during the run: p50 {_pct(health, 50):.1f} ms, p99 {_pct(health, 99):.1f} ms, "
-        f"max {max(health) * 1000:.1f} ms"
+    rows = [
+        _row("`POST /v1/score` (code + math)", n, lat, wall),
+        _row("floor: `GET /healthz`, same client", 500, h_lat, h_wall),
+    ]
+    _table(out, rows)
+    out.line(
+        f"`/healthz` during the run: p50 {_pct(health, 50):.1f} ms, p99 {_pct(health, 99):.1f} ms, "
+        f"max {max(health) * 1000:.1f} ms. 429 answers (retried by the client after Retry-After): "
+        f"{refused:g}. Timeout {verdicts.count('timeout')}, error {verdicts.count('error')}, wrong verdicts "
+        f"{len(wrong)}."
     )
-    print(f"429 answers (retried by the client after Retry-After): {refused:g}")
-    print(
-        f"timeout {verdicts.count('timeout')}, error {verdicts.count('error')}, wrong verdicts {len(wrong)}"
-    )
+    out.write()
     for w in wrong[:10]:
         print("  wrong:", w)
     return 0 if not wrong else 1
@@ -404,11 +422,15 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=None)
     p.add_argument("--i-may-restart-dockerd", action="store_true", help="required for chaos")
     p.add_argument("--kill-only", action="store_true", help="chaos without the dockerd restart")
+    add_markdown_arg(p)
     args = p.parse_args()
+    out = Report("load.py", args.markdown)
     if args.mode == "math":
-        return run_math(args.n or 600, args.concurrency or 32)
+        return run_math(args.n or 600, args.concurrency or 32, out)
     if args.mode == "mixed":
-        return run_mixed(args.n or 2000, args.concurrency or 64)
+        return run_mixed(args.n or 2000, args.concurrency or 64, out)
+    if args.markdown:
+        p.error("--markdown is for the math and mixed modes (chaos prints its phases only)")
     if not args.i_may_restart_dockerd and not args.kill_only:
         p.error(
             "chaos restarts dockerd (stopping every container on this host); pass --i-may-restart-dockerd"

@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from _report import Report, add_markdown_arg
+
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "math"
 SUITES = {
     "math_verify": "math_verify_cases.jsonl",
@@ -88,24 +90,32 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--no-peer", action="store_true", help="skip Math-Verify")
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("math_accuracy.py", args.markdown)
+    table = []
     for name, fname in SUITES.items():
         rows = load(args.shared / fname)
         r = run_suite(name, rows, not args.no_peer)
         print(f"\n== {name}: {r['n']} labelled pairs")
-        print(f"veriward          {r['ours']}/{r['n']} (defaults)")
+        peer = "—" if args.no_peer else str(r["peer"])
         if name == "math_verify":
-            print(f"veriward          {r['ours_config']}/{r['n']} (each pair's precision as min_sig_digits)")
-        if not args.no_peer:
-            print(f"Math-Verify 0.9.0 {r['peer']}/{r['n']} (defaults)")
-            if name == "nemo_skills_bare":
-                print(f"Math-Verify 0.9.0 {r['peer_wrapped']}/{r['n']} (answers wrapped in $...$)")
+            table.append((f"Math-Verify's {r['n']} pairs, defaults", r["ours"], peer))
+            table.append(("same, each pair's own `precision` as `min_sig_digits`", r["ours_config"], "—"))
+        else:
+            wrapped = "" if args.no_peer else f" ({r['peer_wrapped']})"
+            table.append(
+                (f"NeMo-Skills' {r['n']} pairs, bare (`$`-wrapped for the peer)", r["ours"], peer + wrapped)
+            )
         for i, label, why, gold, pred in r["disagree"]:
             note = EXPECTED_DISAGREEMENTS.get(i, "") if name == "math_verify" else ""
             print(f"  #{i} label={label} veriward={why}")
             print(f"      gold={_short(gold)!r}\n      pred={_short(pred)!r}")
             if note:
                 print(f"      why we differ: {note}")
+    out.line()
+    out.table(("suite", "veriward", "Math-Verify 0.9.0"), table, (False, True, True))
+    out.write()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from _report import Report, add_markdown_arg
 from test_math_dos import DOS_INPUTS  # the same inputs as the test
 
 REFERENCE = "3"
@@ -56,7 +57,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--budget", type=float, default=3.0)
     ap.add_argument("--peer-limit", type=float, default=12.0)
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("math_dos.py", args.markdown)
     import math_verify  # noqa: F401 - imported once here, so forked children start warm
 
     from veriward._sync import SyncEngine
@@ -70,11 +73,12 @@ def main() -> None:
             r = eng.score({"verifier": "math", "response": text, "reference": REFERENCE})
             ours = time.monotonic() - t
             theirs, their_s = peer(text, args.peer_limit)
-            rows.append((name, len(text), f"{r.verdict.value} ({r.reason[:40]})", ours, theirs, their_s))
-    print(f"budget {args.budget:g} s; reference {REFERENCE!r}\n")
-    print(f"{'input':24} {'chars':>7}  {'veriward':54} {'s':>6}  {'Math-Verify 0.9.0':22} {'s':>6}")
-    for name, n, verdict, ours, theirs, their_s in rows:
-        print(f"{name:24} {n:7d}  {verdict:54} {ours:6.2f}  {theirs:22} {their_s:6.2f}")
+            verdict = f"{r.verdict.value} ({r.reason[:40]})"
+            rows.append((name, len(text), verdict, f"{ours:.2f}", theirs, f"{their_s:.2f}"))
+    out.line(f"Budget {args.budget:g} s; reference {REFERENCE!r}.")
+    head = ("input", "chars", "veriward", "s", "Math-Verify 0.9.0", "s")
+    out.table(head, rows, (False, True, False, True, False, True))
+    out.write()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _report import Report, add_markdown_arg
 from sympy.core.cache import clear_cache
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "math"
@@ -125,21 +126,31 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the first allowed)")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("math_throughput.py", args.markdown)
     cpu = args.cpu if args.cpu is not None else min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
     pairs = load_pairs(args.shared)
-    print(f"{len(pairs)} pairs x {args.rounds} rounds, pinned to CPU {cpu}, caches cleared each round\n")
+    out.line(f"{len(pairs)} pairs x {args.rounds} rounds, pinned to one CPU, caches cleared each round.")
     scorers = [veriward_check(), math_verify()]
     measure(scorers, pairs, 1)  # warm-up, untimed
     ours, theirs = measure(scorers, pairs, args.rounds)
-    rows = [("veriward check()", ours), ("Math-Verify 0.9.0", theirs)]
-    rows.append(("veriward library (end to end)", library(pairs, args.rounds)))
-    print(f"{'scorer':32} {'pairs/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    for name, r in rows:
-        print(f"{name:32} {r['pairs_s']:9.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['max_ms']:8.1f}")
+    rows = [
+        ("veriward `check()` (what a pool worker runs)", ours),
+        ("Math-Verify 0.9.0 `verify(parse(gold), parse(pred))`", theirs),
+    ]
+    rows.append(
+        (
+            "veriward library end to end (`SyncEngine.score`, one pool worker, IPC)",
+            library(pairs, args.rounds),
+        )
+    )
+    table = [(name, f"{r['pairs_s']:.1f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.0f}") for name, r in rows]
+    out.table(("scorer", "pairs/s", "p50 ms", "p99 ms"), table, (False, True, True, True))
     ratio = rows[0][1]["pairs_s"] / rows[1][1]["pairs_s"]
-    print(f"\nveriward check() / Math-Verify: {ratio:.2f}x pairs/s")
+    out.line(f"veriward check() / Math-Verify: {ratio:.2f}x pairs/s")
+    out.write()
 
 
 if __name__ == "__main__":

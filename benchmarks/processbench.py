@@ -21,6 +21,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from _report import Report, add_markdown_arg
+
 from veriward.engine import Engine
 from veriward.settings import Settings
 
@@ -44,8 +46,8 @@ def quick_checker(steps: list[str]) -> int:
     return -1
 
 
-def report(name: str, rows: list[dict[str, Any]], preds: list[int]) -> float:
-    """Print one line per split and the mean; return the mean F1 (percent)."""
+def report(name: str, rows: list[dict[str, Any]], preds: list[int], table: list[tuple[str, ...]]) -> float:
+    """Print one line per split and the mean, add the grader's row to `table`; return the mean F1 (%)."""
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row, pred in zip(rows, preds, strict=True):
         t = tally[row["split"]]
@@ -56,7 +58,7 @@ def report(name: str, rows: list[dict[str, Any]], preds: list[int]) -> float:
             t[0] += 1
             t[1] += pred == row["label"]
     f1s, alarms, correct = [], 0, 0
-    parts = []
+    parts, cells = [], []
     for split in SPLITS:
         if split not in tally:
             continue
@@ -66,9 +68,11 @@ def report(name: str, rows: list[dict[str, Any]], preds: list[int]) -> float:
         f1s.append(f1)
         alarms, correct = alarms + n_ok - kept, correct + n_ok
         parts.append(f"{split} {100 * a:4.1f}/{100 * b:5.1f}/{100 * f1:4.1f}")
+        cells.append(f"{100 * a:.1f} / {100 * b:.1f} / {100 * f1:.1f}")
     mean = 100 * sum(f1s) / max(len(f1s), 1)
     fa = 100 * alarms / max(correct, 1)
     print(f"{name:<22} mean F1 {mean:5.1f}  false alarms {fa:4.2f}%  | " + "  ".join(parts))
+    table.append((name, *cells, f"{mean:.1f}", f"{fa:.2f}%"))
     return mean
 
 
@@ -103,7 +107,9 @@ async def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="worker processes for the symbolic checks")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--limit", type=int, default=0, help="first N rows of each split (0: all)")
+    add_markdown_arg(ap)
     args = ap.parse_args()
+    out = Report("processbench.py", args.markdown)
     rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     if args.limit:
         seen: dict[str, int] = defaultdict(int)
@@ -112,16 +118,21 @@ async def main() -> None:
             for r in rows
             if (seen.__setitem__(r["split"], seen[r["split"]] + 1) or seen[r["split"]]) <= args.limit
         ]
-    print(f"ProcessBench: {len(rows)} solutions; columns per split: erroneous acc / correct acc / F1")
+    out.line(f"ProcessBench: {len(rows)} solutions; per split: erroneous acc / correct acc / F1.")
     print(f"published (mean F1): {PUBLISHED}")
-    report("floor: all correct", rows, [-1] * len(rows))
-    report("peer: a+b=c, a*b=c", rows, [quick_checker(r["steps"]) for r in rows])
+    table: list[tuple[str, ...]] = []
+    report("floor: all correct", rows, [-1] * len(rows), table)
+    report("naive `a+b=c`, `a*b=c`", rows, [quick_checker(r["steps"]) for r in rows], table)
     async with Engine(Settings(pool_workers=args.workers)) as engine:
         for backend in args.backend or ["symbolic"]:
             start = time.monotonic()
             preds = await run_backend(engine, rows, backend, args.concurrency)
-            report(f"veriward {backend}", rows, preds)
+            report(f"veriward `{backend}`", rows, preds, table)
             print(f"  {backend}: {time.monotonic() - start:.1f} s with {args.workers} worker processes")
+    splits = [s for s in SPLITS if any(r["split"] == s for r in rows)]
+    head = ("grader", *splits, "mean F1", "false alarms on correct")
+    out.table(head, table, (False, *([True] * (len(splits) + 2))))
+    out.write()
 
 
 if __name__ == "__main__":
