@@ -16,10 +16,12 @@ PUBLIC = {
         "__version__", "get_settings", "reward", "score",
     ],
     "veriward.audit": [
-        "AuditReport", "CorpusError", "LocalTarget", "Probe", "ProbeRow", "RemoteTarget", "Rollout",
-        "RolloutReport", "Scored", "Target", "audit_rollouts", "judge", "load_corpus", "parse_rollout",
-        "read_jsonl", "run_audit", "sources",
+        "AuditReport", "CorpusError", "LocalTarget", "MutateReport", "Probe", "ProbeRow", "RemoteTarget",
+        "Rollout", "RolloutReport", "Scored", "Target", "audit_html", "audit_rollouts", "judge",
+        "load_corpus", "mutate_html", "parse_rollout", "read_jsonl", "read_pairs", "rollouts_html",
+        "run_audit", "run_mutate", "sources",
     ],
+    "veriward.server": ["create_app", "serve"],
 }  # fmt: skip
 
 
