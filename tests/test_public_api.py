@@ -10,8 +10,9 @@ import veriward
 
 PUBLIC = {
     "veriward": [
-        "AsyncClient", "BatchRequest", "BatchResponse", "Client", "ClientError", "Engine", "GroupRequest",
-        "GroupResult", "GroupStats", "Outcome", "Overloaded", "RequestError", "ScoreRequest", "ScoreResult",
+        "AsyncClient", "AsyncVerifier", "BatchRequest", "BatchResponse", "Client", "ClientError", "Engine",
+        "GroupRequest", "GroupResult", "GroupStats", "Outcome", "Overloaded", "PooledVerifier",
+        "RequestError", "ScoreRequest", "ScoreResult",
         "ScorerUnavailable", "Settings", "SyncEngine", "Verdict", "Verifier", "VerifierInfo", "VeriwardError",
         "__version__", "get_settings", "reward", "score",
     ],

@@ -12,13 +12,14 @@ from veriward.engine import Engine
 __all__ = ["Arrival", "EngineDep", "arrival", "engine"]
 
 
-def engine(request: Request) -> Engine:
+# Coroutines, so that FastAPI calls them in the event loop rather than in its thread pool.
+async def engine(request: Request) -> Engine:
     """The engine the app's lifespan started (one per server process)."""
     found: Engine = request.app.state.engine
     return found
 
 
-def arrival(request: Request) -> float:
+async def arrival(request: Request) -> float:
     """When the request came in (set by the access middleware), for `elapsed_ms` and queue waits."""
     return float(getattr(request.state, "arrival", time.monotonic()))
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from veriward.errors import RequestError
 from veriward.sandbox import RunResult, Sandbox, SandboxUnavailable, select_sandbox
 from veriward.settings import Settings
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 from veriward.verifiers.code._compare import clean, clean_text
 from veriward.verifiers.code._extract import extract_code
 from veriward.verifiers.code._judge import reserve_s, run_checker
@@ -63,7 +63,7 @@ class _Box:
         self.lock = asyncio.Lock()
 
 
-class CodeVerifier(Verifier):
+class CodeVerifier(AsyncVerifier):
     name = "code"
     description = (
         "Runs the program in a sandbox (Docker or bubblewrap) against function-call cases, stdin/stdout "
@@ -83,11 +83,9 @@ class CodeVerifier(Verifier):
         "plain ```) block of the response, else the whole response. Other languages: c, cpp, java, "
         "javascript, go, rust (stdio for all; cases for javascript and java; fenced with their own tag)."
     )
-    pooled = False
 
     def __init__(self) -> None:
-        # One sandbox per (event loop, settings): engines on different loops must not share asyncio objects.
-        self._boxes: dict[tuple[int, str, str, int, int], _Box] = {}
+        self._boxes: dict[str, _Box] = {}  # one sandbox per runner image, started on first use
 
     def parse_reference(self, reference: Any) -> CodeReference:
         return parse_reference(reference)
@@ -103,8 +101,7 @@ class CodeVerifier(Verifier):
 
     async def _sandbox(self, s: Settings, image: str | None = None) -> Sandbox:
         image = image or s.sandbox_image
-        key = (id(asyncio.get_running_loop()), s.sandbox, image, s.sandbox_jobs, s.sandbox_warm)
-        box = self._boxes.setdefault(key, _Box())
+        box = self._boxes.setdefault(image, _Box())
         async with box.lock:
             if box.sandbox is None and time.monotonic() >= box.retry_at:
                 try:
@@ -160,8 +157,7 @@ class CodeVerifier(Verifier):
         return {"languages": sorted(DRIVERS), "sandbox": live[0] if live else "not started"}
 
     async def shutdown(self) -> None:
-        loop_id = id(asyncio.get_running_loop())
-        for key in [k for k in self._boxes if k[0] == loop_id]:
-            box = self._boxes.pop(key)
+        boxes, self._boxes = self._boxes, {}
+        for box in boxes.values():
             if box.sandbox is not None:
                 await box.sandbox.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from veriward import verifiers
 from veriward.models import Verdict
 from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.prm._claims import Claim, StepCheck, StepVerdict
@@ -122,7 +121,9 @@ def final_answer(steps: list[str], answer: str, duplicates: list[int | None]) ->
     """The gold-answer check (the math scorer on the whole solution) and the step it binds to: the step
     that states the final answer, moved back over the steps just before it that state the same answer and
     over verbatim or reworded repeats, so that repeating the answer can never move the check."""
-    math = verifiers.get("math")
+    from veriward._worker import scorer  # this process's math scorer (the pool worker's own)
+
+    math: Any = scorer("math")
     ref = math.parse_reference(answer)
     opts = math.parse_options({})
     whole = math.check("\n\n".join(steps), ref, opts)
