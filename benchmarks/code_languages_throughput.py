@@ -27,7 +27,6 @@ from _code_language_programs import CLASSIC, SUM_TESTS
 from veriward._sync import SyncEngine
 from veriward.settings import Settings
 from veriward.verifiers.code._languages import LANGUAGES, SANDBOX_PATH
-from veriward.verifiers.code._native import NATIVE_DRIVERS
 
 
 def sandboxed(eng: SyncEngine, language: str, n: int) -> tuple[float, list[float], list[str]]:
@@ -55,11 +54,11 @@ def bare(language: str, n: int) -> tuple[float, float]:
     start = time.perf_counter()
     for _ in range(n):
         with tempfile.TemporaryDirectory() as work:
-            files = NATIVE_DRIVERS[language].sources(program)
+            files = lang.sources(program)
             for name, text in files.items():
                 Path(work, name).write_text(text)
             env["GOCACHE"] = env["GOPATH"] = os.path.join(work, ".go")
-            srcs = list(files) if language != "javascript" else [lang.source]
+            srcs = lang.compiled_sources(files)
             argv = [a for x in lang.compile for a in (srcs if x == "{sources}" else [x])]
             t = time.perf_counter()
             subprocess.run(argv, cwd=work, env=env, check=True, capture_output=True)

@@ -1,19 +1,15 @@
-"""The Java driver (`VwHarness.java`), compiled in the sandbox together with the submission.
-
-`VwHarness main` runs the submission's `public static void main(String[])` (whichever of its classes has
-one; `Main` first). `VwHarness case <fd>` reads `{"entry_point", "args"}` (JSON) on stdin, finds a method
-of that name and arity among the submission's classes (static, or on a new instance), converts each JSON
-arg to the parameter's declared type (primitives and boxes, String, char, BigInteger, arrays, List, Set,
-Map, Optional), calls it, and writes one JSON line on the result pipe: `{"value": <tagged JSON>}`,
-`{"unencodable": why}` or `{"exc": name, "msg": text}`. Integers are written as JSON integers and
-double/float as JSON floats, so the type-strict verdict (computed outside the sandbox) sees 3 != 3.0.
-"""
-
-from __future__ import annotations
-
-HARNESS_NAME = "VwHarness.java"
-
-HARNESS = r"""import java.io.*;
+/*
+ * The Java function-call harness, compiled in the sandbox together with the submission.
+ *
+ * `VwHarness main` runs the submission's `public static void main(String[])` (whichever of its classes has
+ * one; `Main` first). `VwHarness case <fd>` reads `{"entry_point", "args"}` (JSON) on stdin, finds a method
+ * of that name and arity among the submission's classes (static, or on a new instance), converts each JSON
+ * arg to the parameter's declared type (primitives and boxes, String, char, BigInteger, arrays, List, Set,
+ * Map, Optional), calls it, and writes one JSON line on the result pipe: `{"value": <tagged JSON>}`,
+ * `{"unencodable": why}` or `{"exc": name, "msg": text}`. Integers are written as JSON integers and
+ * double/float as JSON floats, so the type-strict verdict (computed outside the sandbox) sees 3 != 3.0.
+ */
+import java.io.*;
 import java.lang.reflect.*;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -328,4 +324,3 @@ public final class VwHarness {
     }
   }
 }
-"""
