@@ -1,36 +1,20 @@
 """Adding a language is one `Language` plus its harness file: here `sh` (in the Python runner image and on
-the host), registered by this test alone, with its function-call harness in tests/harness/. Nothing else in
-veriward changes, and it is scored through the real sandbox on both backends."""
+the host), defined in tests/_sh_language.py (the module the docs' example shows), with its function-call
+harness in tests/harness/vw_harness_sh.py, and registered by this test alone. Nothing else in veriward
+changes, and it is scored through the real sandbox on both backends."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _sh_language import SH
 
 from veriward import Engine, RequestError, Settings, Verdict
 from veriward.sandbox import DEFAULT_IMAGE, doctor
 from veriward.verifiers.code import LANGUAGES, Language, image_for, register_language
-
-SH = Language(
-    name="sh",
-    tags=frozenset({"sh", "shell"}),
-    source="main.sh",
-    compile=("sh", "-n", "{sources}"),  # a syntax check: a script that does not parse is a compile error
-    run=("sh", "main.sh"),
-    case_run=("python3", "-I", "vw_harness_sh.py", "{fd}"),
-    harness=Path(__file__).parent / "harness" / "vw_harness_sh.py",
-    compile_harness=False,
-    modes=frozenset({"stdio", "cases"}),
-    tools=("sh",),
-    image_key="python",  # the Python runner image has a shell
-    compile_time_s=5.0,
-    compile_memory_mb=256,
-)
-
 
 BACKENDS = [
     pytest.param("process", id="process"),
