@@ -56,7 +56,7 @@ def _judgements(run: RunResult, order: list[int]) -> dict[int, Judged] | Outcome
     ready, records, done = runner_records(run)
     killed = cut_off(run, done)
     if not ready or killed is not None:
-        return Outcome.error(f"the checker's sandbox failed: {killed or 'its driver did not start'}")
+        return Outcome.error(f"the checker's sandbox failed: {killed or 'its runner did not start'}")
     out: dict[int, Judged] = {}
     for k, i in enumerate(order):
         rec = records.get(k)

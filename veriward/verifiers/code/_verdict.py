@@ -212,7 +212,7 @@ def outcome(
     if not ready:
         err = run.stderr.decode("utf-8", "replace").strip().splitlines()
         why = "timed out" if run.timed_out else (err[-1] if err else f"exit code {run.exit_code}")
-        return Outcome.error(f"the sandbox driver did not start: {_short(why, 200)}", **details)
+        return Outcome.error(f"the sandbox runner did not start: {_short(why, 200)}", **details)
     killed = cut_off(run, done)
     if killed is not None:
         metrics.sandbox_failure(run.backend or "unknown", "cut_off")
