@@ -109,33 +109,7 @@ public final class VwHarness {
   }
 
   static Object convert(Object v, Type t) {
-    if (t instanceof ParameterizedType) {
-      ParameterizedType p = (ParameterizedType) t;
-      Class<?> raw = (Class<?>) p.getRawType();
-      Type[] ta = p.getActualTypeArguments();
-      if (raw == Optional.class) return v == null ? Optional.empty() : Optional.of(convert(v, ta[0]));
-      if (Map.class.isAssignableFrom(raw)) {
-        boolean sorted = raw.isAssignableFrom(TreeMap.class) && !raw.isAssignableFrom(LinkedHashMap.class);
-        Map<Object, Object> out = sorted ? new TreeMap<>() : new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
-          out.put(key(e.getKey(), ta[0]), convert(e.getValue(), ta[1]));
-        }
-        return out;
-      }
-      if (Collection.class.isAssignableFrom(raw) || raw == Iterable.class) {
-        Collection<Object> out;
-        if (!Set.class.isAssignableFrom(raw)) {
-          out = raw.isAssignableFrom(ArrayList.class) ? new ArrayList<>() : new LinkedList<>();
-        } else if (raw.isAssignableFrom(TreeSet.class) && !raw.isAssignableFrom(LinkedHashSet.class)) {
-          out = new TreeSet<>();
-        } else {
-          out = new LinkedHashSet<>();
-        }
-        for (Object x : (List<Object>) v) out.add(convert(x, ta[0]));
-        return out;
-      }
-      return convert(v, raw);
-    }
+    if (t instanceof ParameterizedType) return convertGeneric(v, (ParameterizedType) t);
     if (t instanceof WildcardType) return convert(v, ((WildcardType) t).getUpperBounds()[0]);
     if (!(t instanceof Class)) throw new IllegalArgumentException("unsupported parameter type " + t);
     Class<?> c = (Class<?>) t;
@@ -169,6 +143,34 @@ public final class VwHarness {
       return new LinkedHashMap<>((Map<Object, Object>) v);
     }
     throw new IllegalArgumentException("cannot pass " + v.getClass().getSimpleName() + " as " + c.getName());
+  }
+
+  /** A generic parameter: Optional, a Map or a Collection of converted elements, else its raw class. */
+  static Object convertGeneric(Object v, ParameterizedType p) {
+    Class<?> raw = (Class<?>) p.getRawType();
+    Type[] ta = p.getActualTypeArguments();
+    if (raw == Optional.class) return v == null ? Optional.empty() : Optional.of(convert(v, ta[0]));
+    if (Map.class.isAssignableFrom(raw)) {
+      boolean sorted = raw.isAssignableFrom(TreeMap.class) && !raw.isAssignableFrom(LinkedHashMap.class);
+      Map<Object, Object> out = sorted ? new TreeMap<>() : new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
+        out.put(key(e.getKey(), ta[0]), convert(e.getValue(), ta[1]));
+      }
+      return out;
+    }
+    if (Collection.class.isAssignableFrom(raw) || raw == Iterable.class) {
+      Collection<Object> out;
+      if (!Set.class.isAssignableFrom(raw)) {
+        out = raw.isAssignableFrom(ArrayList.class) ? new ArrayList<>() : new LinkedList<>();
+      } else if (raw.isAssignableFrom(TreeSet.class) && !raw.isAssignableFrom(LinkedHashSet.class)) {
+        out = new TreeSet<>();
+      } else {
+        out = new LinkedHashSet<>();
+      }
+      for (Object x : (List<Object>) v) out.add(convert(x, ta[0]));
+      return out;
+    }
+    return convert(v, raw);
   }
 
   static Object key(String k, Type t) {
