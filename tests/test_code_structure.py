@@ -4,6 +4,7 @@ are real files shipped with the package, and every language is one `Language`.""
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
@@ -77,6 +78,52 @@ def test_files_and_functions_stay_small() -> None:
                 if n > MAX_FUNCTION_LINES:
                     too_big.append(f"{path.name}:{node.lineno} {node.name}: {n} lines")
     assert not too_big, too_big
+
+
+_LITERAL = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.DOTALL)
+_CONTROL = re.compile(r"^\s*(?:\}\s*)?(?:if|for|while|switch|catch|try|else|do|synchronized)\b")
+
+
+def harness_functions(text: str) -> list[tuple[int, int]]:
+    """(first line, lines) of every function or method body of a Java or JavaScript file: its braces
+    matched outside comments and string literals, a header with a parameter list and no control keyword."""
+    code = _LITERAL.sub(lambda m: "\n" * m.group().count("\n"), text)
+    lines = code.splitlines()
+    out, open_at = [], []
+    for n, line in enumerate(lines, 1):
+        for ch in line:
+            if ch == "{":
+                open_at.append(n)
+            elif ch == "}" and open_at:
+                start = open_at.pop()
+                head = lines[start - 1]
+                if ")" in head and not _CONTROL.match(head):
+                    out.append((start, n - start + 1))
+    return out
+
+
+def test_harness_functions_stay_small() -> None:
+    found = {}
+    for path in sorted(p for p in (CODE / "harness").iterdir() if p.suffix in (".java", ".js")):
+        sizes = harness_functions(path.read_text(encoding="utf-8"))
+        assert sizes, path  # the scanner sees the file's functions
+        found.update({f"{path.name}:{line}": n for line, n in sizes if n > MAX_FUNCTION_LINES})
+    assert not found, found
+
+
+def test_the_harness_scanner_measures_bodies_not_literals() -> None:
+    text = (
+        "class A {\n"
+        "  static int f(int x) {\n"
+        '    String s = "}{";  // }\n'
+        "    if (x > 0) {\n"
+        "      x++;\n"
+        "    }\n"
+        "    return x;\n"
+        "  }\n"
+        "}\n"
+    )
+    assert harness_functions(text) == [(2, 7)]
 
 
 def test_harnesses_are_package_files_shipped_beside_the_submission() -> None:
