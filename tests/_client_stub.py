@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from veriward import verifiers
 from veriward.errors import ScorerUnavailable
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 
 Handler = Callable[["StubServer", Request, bytes], Awaitable[Response]]
 
@@ -113,25 +113,23 @@ def forward(target: str, delay_s: float = 0.0, first: list[Response] | None = No
     return handler
 
 
-class DeadBackend(Verifier):
+class DeadBackend(AsyncVerifier):
     """An in-process scorer whose backend is unreachable: every call ends in verdict `error`."""
 
     name = "dead_backend"
     description = "test scorer whose backend is down"
     reference_help = "anything"
-    pooled = False
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
         raise ScorerUnavailable("backend unreachable (test)")
 
 
-class SlowAccept(Verifier):
+class SlowAccept(AsyncVerifier):
     """An in-process scorer that takes 0.3 s and accepts anything: keeps requests queued on purpose."""
 
     name = "slow_accept"
     description = "test scorer that holds each request for 0.3 s"
     reference_help = "anything"
-    pooled = False
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
         await asyncio.sleep(0.3)
@@ -139,14 +137,13 @@ class SlowAccept(Verifier):
 
 
 @contextlib.contextmanager
-def registered(cls: type[Verifier]) -> Iterator[str]:
+def registered(cls: type[AsyncVerifier]) -> Iterator[str]:
     """Register a test scorer defined here for the duration of a test and remove it after."""
     verifiers.register(cls.name, f"_client_stub:{cls.__name__}")
     try:
         yield cls.name
     finally:
-        verifiers._ENTRIES.pop(cls.name, None)
-        verifiers._INSTANCES.pop(cls.name, None)
+        verifiers.unregister(cls.name)
 
 
 def dead_backend_registered() -> contextlib.AbstractContextManager[str]:

@@ -6,6 +6,9 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
+
+from veriward.verifiers import Outcome, PooledVerifier
 
 
 def die_once(marker: str, value: int) -> int:
@@ -20,3 +23,14 @@ def die_once(marker: str, value: int) -> int:
 def sleep_then(seconds: float, value: int) -> int:
     time.sleep(seconds)
     return value
+
+
+class WorkerPid(PooledVerifier):
+    """A pooled test scorer registered by module path: says which process scored (a pool worker's)."""
+
+    name = "worker_pid"
+    description = "test only: the pid of the process that scored"
+    reference_help = "anything"
+
+    def check(self, response: str, reference: Any, options: Any) -> Outcome:
+        return Outcome.correct(pid=os.getpid(), instance=id(self))

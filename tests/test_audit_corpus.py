@@ -152,7 +152,7 @@ def test_judge_scores_verdicts_floors_and_time() -> None:
     assert judge(_probe(), Scored(failed="boom"), 0.0).status == "failed"
 
 
-def test_the_wheel_ships_the_corpus_files(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_corpus_and_harness_files(tmp_path: Path) -> None:
     pytest.importorskip("hatchling")
     root = Path(__file__).resolve().parents[1]
     cmd = [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)]
@@ -162,3 +162,7 @@ def test_the_wheel_ships_the_corpus_files(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("math.jsonl", "code.jsonl", "lean.jsonl", "prm.jsonl", "sources.json"):
         assert f"veriward/audit/corpus/{name}" in names
+    # The code scorer's function-call harnesses and in-sandbox runners are package files too.
+    shipped = ("harness/VwHarness.java", "harness/vw_harness.js", "_runner/prelude.py", "_runner/python.py")
+    for name in shipped:
+        assert f"veriward/verifiers/code/{name}" in names, name

@@ -11,8 +11,9 @@ import pytest
 
 from veriward.errors import RequestError
 from veriward.verifiers.code._compare import BadValue, decode, parse_record, stdio_equal, strict_equal
+from veriward.verifiers.code._driver import runner_source
 from veriward.verifiers.code._extract import extract_code
-from veriward.verifiers.code._python import _DRIVER
+from veriward.verifiers.code._languages import PYTHON
 from veriward.verifiers.code._reference import parse_reference
 
 
@@ -76,8 +77,8 @@ def test_parse_record_needs_exactly_one_json_object() -> None:
     assert parse_record("OK\n") is None and parse_record("") is None
 
 
-def test_driver_encoding_sends_data_never_methods() -> None:
-    # The driver's encoder, run as the sandbox runs it (a separate interpreter): a subclass of a builtin
+def test_runner_encoding_sends_data_never_methods() -> None:
+    # The runner's encoder, run as the sandbox runs it (a separate interpreter): a subclass of a builtin
     # travels as the builtin it stores (its lying __eq__ stays behind); a generator or object is refused.
     probe = (
         "import json\n"
@@ -88,7 +89,7 @@ def test_driver_encoding_sends_data_never_methods() -> None:
         "    except Unencodable as e:\n        out.append(str(e))\n"
         "print(json.dumps(out))\n"
     )
-    src = _DRIVER.split('if __name__ == "__main__":')[0] + probe
+    src = runner_source(PYTHON).split('if __name__ == "__main__":')[0] + probe
     res = subprocess.run([sys.executable, "-I", "-c", src], capture_output=True, text=True, check=True)
     first, *refused = json.loads(res.stdout)
     got = decode(json.loads(first))

@@ -40,7 +40,7 @@ REF = parse_reference(RAW_REF)
 
 
 def _run(*records: dict[str, Any], exit_code: int | None, **flags: Any) -> RunResult:
-    """A RunResult as a backend returns it, carrying the driver's JSON records on stdout."""
+    """A RunResult as a backend returns it, carrying the runner's JSON records on stdout."""
     out = "".join(json.dumps(r) + "\n" for r in records).encode()
     return RunResult(exit_code=exit_code, stdout=out, stderr=b"", wall_s=0.5, backend="docker", **flags)
 
@@ -65,11 +65,11 @@ DONE = {"done": True}
         (_run(READY, PASS0, exit_code=137, oom_killed=True), "incorrect"),
         # The wall-clock budget ran out: a timeout, not an infrastructure error.
         (_run(READY, PASS0, exit_code=None, timed_out=True), "timeout"),
-        # The driver exited by itself without `done` (e.g. the candidate filled the shared /tmp):
+        # The runner exited by itself without `done` (e.g. the candidate filled the shared /tmp):
         # the candidate must not turn that into a dropped `error` sample.
         (_run(READY, PASS0, exit_code=1), "incorrect"),
     ],
-    ids=["done", "killed", "killed-all-recorded", "signalled", "oom", "timeout", "driver-exit-1"],
+    ids=["done", "killed", "killed-all-recorded", "signalled", "oom", "timeout", "runner-exit-1"],
 )
 def test_verdict_of_a_run_without_done(run: RunResult, verdict: str) -> None:
     res = outcome(run, REF, 10.0)

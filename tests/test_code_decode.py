@@ -2,7 +2,7 @@
 
 Property tests over generated result records (tagged values with every tag and malformed payloads,
 arbitrary JSON, non-JSON text, huge numbers, lone surrogates), fed to the real decoder and verdict code
-exactly as the driver's records carry them: the verdict is always `correct` or `incorrect` (never
+exactly as the runner's records carry them: the verdict is always `correct` or `incorrect` (never
 `error`, never an exception), a malformed value never passes, and the outcome always encodes as UTF-8
 JSON. The same classes through real sandboxes are in test_code_candidate_loses.py.
 """
@@ -118,8 +118,8 @@ def test_a_malformed_value_never_passes(value: Any) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(max_size=12), plain, max_size=6))
-def test_any_driver_record_fields_are_tolerated(fields: dict[str, Any]) -> None:
-    # Even the driver's own fields arriving with odd types (they never do) cannot raise.
+def test_any_runner_record_fields_are_tolerated(fields: dict[str, Any]) -> None:
+    # Even the runner's own fields arriving with odd types (they never do) cannot raise.
     rec = {"test": 0, **fields}
     for name in ("strict", "test_code"):
         res = _clean(outcome(_run(rec), REFS[name], 10.0))

@@ -24,12 +24,12 @@ from veriward.models import ScoreResult
 from veriward.sandbox import DEFAULT_IMAGE, ProcessSandbox, doctor
 from veriward.settings import Settings
 from veriward.verifiers.base import Outcome
+from veriward.verifiers.code._driver import Driver
 from veriward.verifiers.code._extract import extract_code
 from veriward.verifiers.code._languages import LANGUAGES, image_for, missing_host_tools
-from veriward.verifiers.code._native import NativeDriver
 from veriward.verifiers.code._reference import parse_reference
 
-LANGS = sorted(LANGUAGES)
+LANGS = sorted(n for n in LANGUAGES if n != "python")  # the compiled and other languages (Python: elsewhere)
 BACKENDS = [
     pytest.param("process", id="process"),
     pytest.param("docker", id="docker", marks=pytest.mark.docker),
@@ -339,8 +339,8 @@ def test_references_a_language_cannot_run_are_rejected(reference: dict[str, Any]
 
 
 def test_every_language_has_stdio_and_js_java_have_cases() -> None:
-    assert set(LANGUAGES) == {"c", "cpp", "java", "javascript", "go", "rust"}
-    assert {n for n, x in LANGUAGES.items() if x.supports_cases} == {"java", "javascript"}
+    assert set(LANGUAGES) == {"python", "c", "cpp", "java", "javascript", "go", "rust"}
+    assert {n for n, x in LANGUAGES.items() if x.supports_cases} == {"python", "java", "javascript"}
     for name in LANGUAGES:
         parse_reference({"language": name, "stdio": [{"input": "1 2", "output": "3"}]})
 
@@ -360,14 +360,14 @@ def test_images_are_named_after_the_python_image() -> None:
 
 
 def _score_with(lang: Any, code: str, reference: dict[str, Any]) -> Outcome:
-    """Score through a driver for a modified language on the process backend."""
+    """Score through the driver of a modified language on the process backend."""
     ref = parse_reference(reference)
 
     async def run() -> Outcome:
         sandbox = ProcessSandbox(max_jobs=1)
         await sandbox.start()
         try:
-            driver = NativeDriver(lang)
+            driver = Driver(lang)
             run, wall = await driver.run(sandbox, code, ref, 30.0)
             return driver.outcome(run, ref, wall)
         finally:

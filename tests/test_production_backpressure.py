@@ -19,12 +19,12 @@ import pytest
 from conftest import LiveServer, free_port
 
 from veriward import verifiers
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 
 MATH_OK = {"verifier": "math", "response": r"so \boxed{5}", "reference": "5"}
 
 
-class PauseVerifier(Verifier):
+class PauseVerifier(AsyncVerifier):
     """Test-only in-process scorer: waits `response` seconds (within its budget), then says correct.
 
     It runs in the server's event loop, so registering it after the server has started is enough
@@ -34,7 +34,6 @@ class PauseVerifier(Verifier):
     name = "pause"
     description = "test only"
     reference_help = "anything"
-    pooled = False
 
     async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
         await asyncio.sleep(min(float(response), ctx.remaining()))
@@ -45,8 +44,7 @@ class PauseVerifier(Verifier):
 def pause_scorer() -> Iterator[None]:
     verifiers.register("pause", f"{__name__}:PauseVerifier")
     yield
-    verifiers._ENTRIES.pop("pause", None)
-    verifiers._INSTANCES.pop("pause", None)
+    verifiers.unregister("pause")
 
 
 def _queue_depth(c: httpx.Client, verifier: str) -> int:
@@ -144,8 +142,7 @@ async def test_engine_drain_waits_for_admitted_work() -> None:
             assert task.done() and task.result().verdict == "correct"
             assert engine.queue_depth() == {}
     finally:
-        verifiers._ENTRIES.pop("pause", None)
-        verifiers._INSTANCES.pop("pause", None)
+        verifiers.unregister("pause")
 
 
 @contextlib.contextmanager

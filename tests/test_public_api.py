@@ -10,16 +10,19 @@ import veriward
 
 PUBLIC = {
     "veriward": [
-        "AsyncClient", "BatchRequest", "BatchResponse", "Client", "ClientError", "Engine", "GroupRequest",
-        "GroupResult", "GroupStats", "Outcome", "Overloaded", "RequestError", "ScoreRequest", "ScoreResult",
+        "AsyncClient", "AsyncVerifier", "BatchRequest", "BatchResponse", "Client", "ClientError", "Engine",
+        "GroupRequest", "GroupResult", "GroupStats", "Outcome", "Overloaded", "PooledVerifier",
+        "RequestError", "ScoreRequest", "ScoreResult",
         "ScorerUnavailable", "Settings", "SyncEngine", "Verdict", "Verifier", "VerifierInfo", "VeriwardError",
         "__version__", "get_settings", "reward", "score",
     ],
     "veriward.audit": [
-        "AuditReport", "CorpusError", "LocalTarget", "Probe", "ProbeRow", "RemoteTarget", "Rollout",
-        "RolloutReport", "Scored", "Target", "audit_rollouts", "judge", "load_corpus", "parse_rollout",
-        "read_jsonl", "run_audit", "sources",
+        "AuditReport", "CorpusError", "LocalTarget", "MutateReport", "Probe", "ProbeRow", "RemoteTarget",
+        "Rollout", "RolloutReport", "Scored", "Target", "audit_html", "audit_rollouts", "judge",
+        "load_corpus", "mutate_html", "parse_rollout", "read_jsonl", "read_pairs", "rollouts_html",
+        "run_audit", "run_mutate", "sources",
     ],
+    "veriward.server": ["create_app", "serve"],
 }  # fmt: skip
 
 

@@ -274,7 +274,7 @@ async def test_docker_cancelled_jobs_leave_no_container(docker_api: object) -> N
 
 
 async def test_non_dumpable_processes_are_closed_to_their_siblings(sandbox: Sandbox) -> None:
-    # The code driver and test checker rely on this: same uid, but no /proc/<pid>/fd or /mem once
+    # The code runner and test checker rely on this: same uid, but no /proc/<pid>/fd or /mem once
     # PR_SET_DUMPABLE is 0. The dumpable sibling is the control showing the access exists otherwise.
     code = (
         "import os, subprocess, time\n"

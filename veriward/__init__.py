@@ -17,10 +17,11 @@ from veriward.models import (
     VerifierInfo,
 )
 from veriward.settings import Settings, get_settings
-from veriward.verifiers import Outcome, Verifier
+from veriward.verifiers import AsyncVerifier, Outcome, PooledVerifier, Verifier
 
 __all__ = [
     "AsyncClient",
+    "AsyncVerifier",
     "BatchRequest",
     "BatchResponse",
     "Client",
@@ -31,6 +32,7 @@ __all__ = [
     "GroupStats",
     "Outcome",
     "Overloaded",
+    "PooledVerifier",
     "RequestError",
     "ScoreRequest",
     "ScoreResult",

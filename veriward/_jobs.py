@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from veriward import verifiers
 from veriward._cache import cache_key
 from veriward._identity import scorer_id
 from veriward._json import find_problem, sanitize
 from veriward.errors import RequestError
 from veriward.models import ScoreRequest, ScoreResult, Verdict
 from veriward.settings import Settings
-from veriward.verifiers.base import Outcome, Verifier
+from veriward.verifiers.base import BaseVerifier, Outcome
 
 __all__ = ["Job", "make_result", "validate"]
 
@@ -27,7 +26,7 @@ class Job:
     """A validated request, ready to run; `key` names its decision for the result cache."""
 
     request: ScoreRequest
-    verifier: Verifier
+    verifier: BaseVerifier
     reference: Any
     options: BaseModel
     budget_s: float
@@ -71,11 +70,14 @@ def _request(payload: ScoreRequest | Mapping[str, Any]) -> ScoreRequest:
         raise RequestError(msg, field=loc) from None
 
 
-def validate(payload: ScoreRequest | Mapping[str, Any], s: Settings) -> Job:
-    """Check a request without running it; `RequestError` says what is wrong."""
+def validate(
+    payload: ScoreRequest | Mapping[str, Any], s: Settings, scorer: Callable[[str], BaseVerifier]
+) -> Job:
+    """Check a request without running it; `RequestError` says what is wrong. `scorer(name)` is the
+    engine's instance of a scorer (`RequestError` for an unknown name)."""
     req = _request(payload)
     _check_text(req)
-    verifier = verifiers.get(req.verifier)
+    verifier = scorer(req.verifier)
     if len(req.response) > s.max_response_chars:
         raise RequestError(
             f"response is {len(req.response)} characters; the limit is {s.max_response_chars}",
@@ -93,9 +95,9 @@ def validate(payload: ScoreRequest | Mapping[str, Any], s: Settings) -> Job:
         raise RequestError(f"reference cannot be read: {type(exc).__name__}", field="reference") from None
     verifier.check_job(reference, options, s)
     budget = min(req.timeout_s or s.default_timeout_s, s.max_timeout_s)
-    scorer = scorer_id(verifier.name, type(verifier).__module__, options)
-    key = cache_key(scorer, req.reference, options.model_dump(mode="json"), verifier.normalize(req.response))
-    return Job(req, verifier, reference, options, budget, scorer, key)
+    ident = scorer_id(verifier.name, type(verifier).__module__, options)
+    key = cache_key(ident, req.reference, options.model_dump(mode="json"), verifier.normalize(req.response))
+    return Job(req, verifier, reference, options, budget, ident, key)
 
 
 def make_result(

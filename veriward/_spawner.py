@@ -12,6 +12,8 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 
+from veriward import verifiers
+
 # The zygote imports every scorer before it answers its first request.
 _FIRST_SPAWN_TIMEOUT_S = 120.0
 _SPAWN_TIMEOUT_S = 10.0
@@ -37,8 +39,13 @@ class Spawner:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "veriward._zygote", str(theirs.fileno()), str(self.memory_mb)],
-                # Workers import what the caller can, as multiprocessing's children do (its sys.path).
-                env={**os.environ, "VERIWARD_ZYGOTE_SYS_PATH": json.dumps(sys.path)},
+                # Workers import what the caller can, as multiprocessing's children do (its sys.path),
+                # and run the scorers it registered by module path.
+                env={
+                    **os.environ,
+                    "VERIWARD_ZYGOTE_SYS_PATH": json.dumps(sys.path),
+                    "VERIWARD_ZYGOTE_SCORERS": json.dumps(verifiers.importable()),
+                },
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 close_fds=True,

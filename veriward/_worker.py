@@ -12,7 +12,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from veriward import verifiers
-from veriward.verifiers.base import Outcome
+from veriward.verifiers.base import BaseVerifier, Outcome, PooledVerifier
+
+# This process's own scorer instances (a worker serves one engine's pool; made in the zygote, so forked
+# workers start warm).
+_SCORERS: dict[str, BaseVerifier] = {}
 
 
 def init_worker(memory_mb: int) -> None:
@@ -23,10 +27,21 @@ def init_worker(memory_mb: int) -> None:
     sys.set_int_max_str_digits(4300)  # the 3.11 default, stated: str(10**10**6) must fail fast
 
 
+def scorer(name: str) -> BaseVerifier:
+    """This process's instance of the scorer called `name` (made on first use)."""
+    found = _SCORERS.get(name)
+    if found is None:
+        found = _SCORERS[name] = verifiers.create(name)
+    return found
+
+
 def run_check(name: str, response: str, reference: Any, options: Any) -> Outcome:
     """Score one request; never lets an exception escape as anything but a verdict."""
     try:
-        return verifiers.get(name).check(response, reference, options)
+        v = scorer(name)
+        if not isinstance(v, PooledVerifier):
+            return Outcome.error(f"scorer {name!r} does not run in the pool")
+        return v.check(response, reference, options)
     except MemoryError:
         return Outcome.timeout("memory budget exhausted while scoring")
     except RecursionError:
@@ -39,8 +54,19 @@ def ping() -> int:
     return 0
 
 
-def preload() -> None:
-    verifiers.preload()
+def preload(entries: dict[str, str] | None = None) -> None:
+    """Register the caller's importable scorers (`entries`) and make an instance of every scorer."""
+    own = verifiers.importable()
+    added = {name: t for name, t in (entries or {}).items() if own.get(name) != t}
+    for name, target in added.items():
+        verifiers.register(name, target)
+    for name in verifiers.names():
+        try:
+            scorer(name)
+        except Exception:
+            if name not in added:
+                raise
+            # Not importable in the workers: each of its tasks is an `error` naming why (`run_check`).
 
 
 def die_with_parent() -> None:

@@ -53,7 +53,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C is the server's to handle; it then closes our socket
     ctrl = socket.socket(fileno=fd)
     _worker.die_with_parent()  # the server's death ends us, and ours ends the workers
-    _worker.preload()
+    _worker.preload(json.loads(os.environ.pop("VERIWARD_ZYGOTE_SCORERS", "{}")))
     _serve_forever(ctrl, memory_mb)
 
 

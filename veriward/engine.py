@@ -17,19 +17,24 @@ from veriward._pool import WorkerPool
 from veriward.errors import Overloaded, RequestError
 from veriward.models import GroupRequest, GroupResult, ScoreRequest, ScoreResult, Verdict, VerifierInfo
 from veriward.settings import Settings, get_settings
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, BaseVerifier, Context, Outcome
 
 # An in-process scorer gets this long past its deadline to stop by itself before it is abandoned.
 _GRACE_S = 0.5
 
 
 class Engine:
-    """Validates requests and runs scorers under their budgets. Use as an async context manager."""
+    """Validates requests and runs scorers under their budgets. Use as an async context manager.
+
+    The engine owns its scorer instances: one of each registered scorer, made at `start` (or on first
+    use, for a scorer registered later) and closed at `close`; no two engines share one.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self._pool: WorkerPool | None = None
-        self._started: list[Verifier] = []
+        self._scorers: dict[str, BaseVerifier] = {}
+        self._started: list[BaseVerifier] = []
         # Backpressure: requests admitted (queued or running) per scorer, bounded by max_queue_per_scorer.
         self._admitted: dict[str, int] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}  # per scorer, for batch items
@@ -52,7 +57,7 @@ class Engine:
         await self._pool.start()
         self._dedup.cache = make_cache(s.cache_url, s.cache_size, s.cache_ttl_s)
         for name in verifiers.names():
-            v = verifiers.get(name)
+            v = self.scorer(name)
             await v.startup(s)
             self._started.append(v)
 
@@ -60,6 +65,7 @@ class Engine:
         for v in self._started:
             await v.shutdown()
         self._started.clear()
+        self._scorers.clear()
         if self._dedup.cache is not None:
             await self._dedup.cache.close()
             self._dedup.cache = None
@@ -120,7 +126,7 @@ class Engine:
         if want:
             self._idle.clear()
 
-    def _expected_wait(self, verifier: Verifier, queued: int) -> float:
+    def _expected_wait(self, verifier: BaseVerifier, queued: int) -> float:
         limit = verifier.concurrency(self.settings)
         if not limit or queued < limit:
             return 0.0
@@ -141,11 +147,18 @@ class Engine:
             raise RuntimeError("engine not started")
         return self._pool
 
+    def scorer(self, name: str) -> BaseVerifier:
+        """This engine's instance of the scorer called `name`; `RequestError` if none is registered."""
+        found = self._scorers.get(name)
+        if found is None:
+            found = self._scorers[name] = verifiers.create(name)
+        return found
+
     # -- validation -------------------------------------------------------------------------------
 
     def validate(self, payload: ScoreRequest | Mapping[str, Any]) -> Job:
         """Check a request without running it; `RequestError` says what is wrong."""
-        return validate(payload, self.settings)
+        return validate(payload, self.settings, self.scorer)
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -160,7 +173,7 @@ class Engine:
         deadline = started + job.budget_s
         v = job.verifier
         try:
-            if v.pooled:
+            if v.pooled or not isinstance(v, AsyncVerifier):
                 outcome = await self.pool.run(
                     v.name, job.request.response, job.reference, job.options, deadline
                 )
@@ -232,7 +245,7 @@ class Engine:
                 out.append(GroupResult(group_id=None, results=bad, stats=group_stats(bad, [""])))
                 continue
             mine = [next(results) for _ in g.responses]
-            verifier = verifiers.get(g.verifier) if g.verifier in verifiers.names() else None
+            verifier = self._scorers.get(g.verifier)
             normalized = [verifier.normalize(r) if verifier else r for r in g.responses]
             stats = group_stats(mine, normalized)
             metrics.group(g.verifier, stats.uniform)
@@ -344,7 +357,7 @@ class Engine:
     def describe(self) -> list[VerifierInfo]:
         out = []
         for name in verifiers.names():
-            v = verifiers.get(name)
+            v = self.scorer(name)
             out.append(
                 VerifierInfo(
                     name=name,

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from veriward.sandbox import KINDS, SandboxKind
+
 
 def _default_pool_workers() -> int:
     # At least 4 so that a few pathological requests cannot starve the rest of the pool.
@@ -61,9 +63,7 @@ class Settings(BaseSettings):
     worker_memory_mb: int = Field(default=4096, ge=256, description="address-space limit of a pool worker")
 
     # Code scorer sandbox (see README, Code scorer)
-    sandbox: str = Field(
-        default="auto", pattern="^(auto|docker|process)$", description="docker, process, auto"
-    )
+    sandbox: SandboxKind = Field(default="auto", description=", ".join(KINDS))
     sandbox_image: str = Field(default="veriward-sandbox-python:latest", description="Docker runner image")
     sandbox_jobs: int = Field(default=6, ge=1, description="submissions run in sandboxes at once")
     sandbox_warm: int = Field(default=2, ge=0, description="Docker containers kept started ahead of jobs")

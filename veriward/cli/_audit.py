@@ -10,13 +10,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from veriward.audit._corpus import CorpusError, load_corpus
-from veriward.audit._html import audit_html, mutate_html, rollouts_html
-from veriward.audit._mutate_run import MutateReport, read_pairs, run_mutate
-from veriward.audit._report import AuditReport, ProbeRow, RolloutReport
-from veriward.audit._rollouts import audit_rollouts, read_jsonl
-from veriward.audit._runner import run_audit
-from veriward.audit._targets import LocalTarget, RemoteTarget, Target
+from veriward.audit import (
+    AuditReport,
+    CorpusError,
+    LocalTarget,
+    MutateReport,
+    ProbeRow,
+    RemoteTarget,
+    RolloutReport,
+    Target,
+    audit_html,
+    audit_rollouts,
+    load_corpus,
+    mutate_html,
+    read_jsonl,
+    read_pairs,
+    rollouts_html,
+    run_audit,
+    run_mutate,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

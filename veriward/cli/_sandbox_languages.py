@@ -7,14 +7,17 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from veriward.verifiers.code._languages import LANGUAGES, image_for, image_packages, missing_host_tools
+from veriward.verifiers.code import LANGUAGES, image_for, image_packages, missing_host_tools
 
-CHOICES = ("python", *LANGUAGES, "all")
+CHOICES = (*LANGUAGES, "all")
 
 
 def image_plan(language: str, python_image: str) -> dict[str, tuple[str, ...]]:
     """{tag: Debian packages} of the images `language` needs (`all`: every language but Python)."""
-    names = [n for n in LANGUAGES] if language == "all" else [language]
+    python = image_for("python", python_image)
+    names = (
+        [n for n in LANGUAGES if image_for(n, python_image) != python] if language == "all" else [language]
+    )
     plan: dict[str, tuple[str, ...]] = {}
     for name in names:
         tag = image_for(name, python_image)
@@ -57,7 +60,7 @@ def toolchain_report(python_image: str) -> list[str]:
     docker = shutil.which("docker") is not None
     engine = docker and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
     lines = []
-    for name in ("python", *LANGUAGES):
+    for name in LANGUAGES:
         missing = missing_host_tools(name)
         host = "host toolchain ok" if not missing else f"host lacks {', '.join(missing)}"
         tag = image_for(name, python_image)

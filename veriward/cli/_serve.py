@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
+from veriward.sandbox import KINDS
 from veriward.settings import get_settings
 
 
@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--sandbox",
-        choices=("auto", "docker", "process"),
+        choices=KINDS,
         default=s.sandbox,
         help="code sandbox: docker, process (bubblewrap) or auto = Docker when the engine and image "
         "are there (default %(default)s)",
@@ -36,36 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     # Worker processes build their own settings from the environment, so flags travel that way.
     os.environ["VERIWARD_HOST"] = args.host
     os.environ["VERIWARD_PORT"] = str(args.port)
+    os.environ["VERIWARD_LOG_LEVEL"] = args.log_level
     os.environ["VERIWARD_DEFAULT_VERIFIER"] = args.default_verifier
     os.environ["VERIWARD_SANDBOX"] = args.sandbox
     get_settings.cache_clear()
-    from veriward.server._auth import KeyRing, open_bind_warning
-    from veriward.server._logging import log_config
-    from veriward.server._protocol import raise_descriptor_limit, uvicorn_options
+    from veriward.server import serve
 
-    settings = get_settings()
-    warning = open_bind_warning(args.host, KeyRing(settings))
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    if args.ray:
-        from veriward.server._ray import serve_on_ray
-
-        return serve_on_ray(args.host, args.port, args.replicas, args.max_replicas)
-    raise_descriptor_limit()
-    uvicorn.run(
-        "veriward.server.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=log_config(args.log_level, settings.json_logs),
-        access_log=False,  # replaced by veriward.access lines that carry the request id
-        **uvicorn_options(settings),
-    )
-    return 0
+    return serve(get_settings(), args.workers, args.ray, args.replicas, args.max_replicas)

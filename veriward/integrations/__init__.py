@@ -7,5 +7,10 @@
   `verifiers.v1`.
 - `veriward.integrations.nemo_gym`: the `/seed_session` + `/verify` resources-server shape.
 
-`veriward.integrations._contract` holds the failure contract they share (see README, "Trainer recipes").
+`unscored` is the failure contract they share (see README, "Trainer recipes"): which results carry no
+verdict, so that no adapter hands them to a trainer as a 0.
 """
+
+from veriward.integrations._contract import unscored
+
+__all__ = ["unscored"]

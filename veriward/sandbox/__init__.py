@@ -11,12 +11,14 @@ There is no unsandboxed fallback: if no backend works, `select_sandbox` raises `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from veriward.sandbox._base import BOX_DIR, TMP_DIR, Limits, RunResult, Sandbox, SandboxUnavailable
 from veriward.sandbox._docker import DEFAULT_IMAGE, DockerSandbox
 from veriward.sandbox._process import ProcessSandbox
 
 __all__ = [
+    "BACKENDS",
     "BOX_DIR",
     "DEFAULT_IMAGE",
     "KINDS",
@@ -27,12 +29,16 @@ __all__ = [
     "ProcessSandbox",
     "RunResult",
     "Sandbox",
+    "SandboxKind",
     "SandboxUnavailable",
     "doctor",
     "select_sandbox",
 ]
 
-KINDS = ("auto", "docker", "process")
+# The one place the backends are named: settings, the CLI and `select_sandbox` all read these.
+SandboxKind = Literal["auto", "docker", "process"]
+KINDS: tuple[SandboxKind, ...] = get_args(SandboxKind)
+BACKENDS: tuple[SandboxKind, ...] = tuple(k for k in KINDS if k != "auto")  # what `auto` tries, in order
 
 
 @dataclass
@@ -51,13 +57,13 @@ def _make(kind: str, image: str, max_jobs: int, warm: int) -> Sandbox:
 
 
 def select_sandbox(
-    kind: str = "auto", image: str = DEFAULT_IMAGE, max_jobs: int = 8, warm: int = 2
+    kind: SandboxKind = "auto", image: str = DEFAULT_IMAGE, max_jobs: int = 8, warm: int = 2
 ) -> Sandbox:
     """The backend to use: `docker`, `process`, or `auto` (Docker when usable, else bubblewrap).
 
     Raises `SandboxUnavailable` (with every backend's reason) when the requested one cannot work.
     """
-    kinds = ("docker", "process") if kind == "auto" else (kind,)
+    kinds = BACKENDS if kind == "auto" else (kind,)
     reasons = []
     for k in kinds:
         sb = _make(k, image, max_jobs, warm)
@@ -71,7 +77,7 @@ def select_sandbox(
 def doctor(image: str = DEFAULT_IMAGE) -> list[BackendStatus]:
     """Which backends work on this host, and why not."""
     out = []
-    for k in ("docker", "process"):
+    for k in BACKENDS:
         reason = _make(k, image, 1, 0).check()
         out.append(BackendStatus(k, reason is None, reason or "works"))
     return out

@@ -4,8 +4,8 @@ A backend runs one *job* at a time per call: it places `files` read-only under `
 command a private, size-capped writable `/tmp` (also `$HOME`) and `/dev/shm` (the rest of `/dev` is
 read-only), a private IPC namespace, no network, no capabilities and a non-root user, feeds `stdin`,
 and returns the exit code, bounded stdout/stderr, times and peak memory. Nothing a job writes is
-visible to any later job. Language drivers (see `veriward.verifiers.code`) are built on this and
-nothing else, so adding a language means adding a driver script and an image, not a backend.
+visible to any later job. The code scorer's languages (see `veriward.verifiers.code`) are built on this
+and nothing else, so adding a language means adding a `Language` and an image, not a backend.
 """
 
 from __future__ import annotations

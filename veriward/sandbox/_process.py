@@ -141,7 +141,7 @@ class ProcessSandbox(Sandbox):
             "--dev", "/dev",
             "--size", str(limits.shm_mb * 1024 * 1024),
             "--tmpfs", "/dev/shm",
-            "--mqueue", "/dev/mqueue",  # so that the driver can see and remove POSIX message queues
+            "--mqueue", "/dev/mqueue",  # so that the runner can see and remove POSIX message queues
             "--remount-ro", "/dev",  # bwrap's /dev is a tmpfs of half the host's RAM; /dev/shm stays rw
             "--size", str(limits.tmp_mb * 1024 * 1024),
             "--tmpfs", TMP_DIR,

@@ -7,13 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from veriward.audit._corpus import CorpusError, load_corpus
-from veriward.audit._report import AuditReport, RolloutReport
-from veriward.audit._rollouts import audit_rollouts, parse_rollout
-from veriward.audit._runner import run_audit
-from veriward.audit._targets import LocalTarget
-from veriward.engine import Engine
+from veriward.audit import (
+    AuditReport,
+    CorpusError,
+    LocalTarget,
+    RolloutReport,
+    audit_rollouts,
+    load_corpus,
+    parse_rollout,
+    run_audit,
+)
 from veriward.errors import RequestError
+from veriward.server._deps import EngineDep
 
 router = APIRouter()
 
@@ -39,9 +44,8 @@ class AuditRequest(BaseModel):
     responses={422: {"description": "Unknown probe ids or malformed rollouts."}},
     tags=["audit"],
 )
-async def audit(body: AuditRequest, request: Request) -> AuditReport | RolloutReport:
+async def audit(body: AuditRequest, request: Request, engine: EngineDep) -> AuditReport | RolloutReport:
     """Run the shipped reward-hack probes against this server's scorers and report every gap."""
-    engine: Engine = request.app.state.engine
     target = LocalTarget(engine, name=str(request.base_url).rstrip("/"))
     if body.rollouts is not None:
         cap = engine.settings.max_batch_size

@@ -14,7 +14,7 @@ import asyncio
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,9 +22,9 @@ from veriward._client_results import failed_result
 from veriward._groups import group_stats
 from veriward.engine import Engine
 from veriward.errors import Overloaded, RequestError
-from veriward.integrations import nemo_gym, openrlhf
-from veriward.integrations._contract import unscored
+from veriward.integrations import nemo_gym, openrlhf, unscored
 from veriward.models import GroupResult
+from veriward.server._deps import Arrival, EngineDep
 
 router = APIRouter(tags=["trainers"])
 
@@ -54,19 +54,6 @@ class RewardResponse(BaseModel):
     extra_logs: dict[str, list[float]]
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _default_verifier(request: Request) -> str:
-    return str(request.app.state.settings.default_verifier)
-
-
-def _arrival(request: Request) -> float:
-    return float(getattr(request.state, "arrival", time.monotonic()))
-
-
 def _validate(engine: Engine, groups: list[dict[str, Any]], where: str, index: list[int]) -> None:
     """422 on the first group that can never be scored (unknown scorer, bad reference or options)."""
     for g, i in zip(groups, index, strict=True):
@@ -79,10 +66,8 @@ def _validate(engine: Engine, groups: list[dict[str, Any]], where: str, index: l
             raise RequestError(f"{where}[{i}]: {exc.message}", field, exc.status_code) from None
 
 
-async def _patiently(request: Request, groups: list[dict[str, Any]]) -> list[GroupResult]:
+async def _patiently(engine: Engine, arrival: float, groups: list[dict[str, Any]]) -> list[GroupResult]:
     """Score `groups`, waiting for queue room instead of answering 429; past the wait, `error` results."""
-    engine = _engine(request)
-    arrival = _arrival(request)
     until = arrival + engine.settings.max_queue_wait_s / 2
     while True:
         try:
@@ -103,16 +88,17 @@ def _failed(group: dict[str, Any], why: str) -> GroupResult:
 @router.post("/get_reward", response_model=RewardResponse, responses=_ERRORS)
 async def get_reward(
     body: RewardRequest,
-    request: Request,
+    engine: EngineDep,
+    arrival: Arrival,
     fallback_reward: float = Query(
         0.0, description="Reward of a rollout veriward could not decide (marked `veriward_unscored`)."
     ),
 ) -> Any:
     """OpenRLHF `--reward.remote_url` endpoint: one reward per query, in order."""
-    plan = openrlhf.plan(body.query, body.prompts, body.labels, _default_verifier(request))
+    plan = openrlhf.plan(body.query, body.prompts, body.labels, engine.settings.default_verifier)
     bodies = [g for _, g in plan.spans]
-    _validate(_engine(request), bodies, "labels", [plan.scored[span.start] for span, _ in plan.spans])
-    groups = await _patiently(request, bodies) if bodies else []
+    _validate(engine, bodies, "labels", [plan.scored[span.start] for span, _ in plan.spans])
+    groups = await _patiently(engine, arrival, bodies) if bodies else []
     return openrlhf.payload(plan, groups, fallback_reward)
 
 
@@ -127,7 +113,8 @@ async def seed_session() -> dict[str, Any]:
 )
 async def verify(
     body: dict[str, Any],
-    request: Request,
+    engine: EngineDep,
+    arrival: Arrival,
     on_error: Literal["mask", "fail"] = Header(
         "mask",
         alias="x-veriward-on-error",
@@ -135,11 +122,11 @@ async def verify(
     ),
 ) -> Any:
     """NeMo-Gym resources-server `/verify`: the body with `reward`, the verdict and metrics added."""
-    item = nemo_gym.verify_request(body, _default_verifier(request))
+    item = nemo_gym.verify_request(body, engine.settings.default_verifier)
     group: dict[str, Any] = {k: item[k] for k in ("verifier", "reference", "options") if k in item}
     group["responses"] = [item["response"]]
-    _validate(_engine(request), [group], "body", [0])
-    result = (await _patiently(request, [group]))[0].results[0]
+    _validate(engine, [group], "body", [0])
+    result = (await _patiently(engine, arrival, [group]))[0].results[0]
     if unscored(result) and on_error == "fail":
         detail = f"this rollout could not be scored: {result.reason}"
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": _RETRY_AFTER_S})

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from veriward._groups import responses_in
 from veriward._version import __version__
-from veriward.engine import Engine
 from veriward.errors import RequestError
 from veriward.models import (
     BatchRequest,
@@ -20,6 +18,7 @@ from veriward.models import (
     ScoreResult,
     VerifiersResponse,
 )
+from veriward.server._deps import Arrival, EngineDep
 
 router = APIRouter()
 
@@ -28,28 +27,18 @@ _422: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _arrival(request: Request) -> float:
-    return float(getattr(request.state, "arrival", time.monotonic()))
-
-
 @router.post("/v1/score", response_model=ScoreResult, responses=_422, tags=["scoring"])
-async def score(body: ScoreRequest, request: Request) -> ScoreResult:
+async def score(body: ScoreRequest, engine: EngineDep, arrival: Arrival) -> ScoreResult:
     """Score one rollout. The verdict is in the body; HTTP errors mean the request itself was wrong."""
-    return await _engine(request).score(body, arrival=_arrival(request))
+    return await engine.score(body, arrival=arrival)
 
 
 @router.post("/v1/score/batch", response_model=BatchResponse, responses=_422, tags=["scoring"])
-async def score_batch(body: BatchRequest, request: Request) -> BatchResponse:
+async def score_batch(body: BatchRequest, engine: EngineDep, arrival: Arrival) -> BatchResponse:
     """Score many rollouts concurrently; results in request order, a bad item gets its own `error` result.
 
     `groups` (one reference, N responses each) come back in `groups`, each with its results and stats.
     """
-    engine, arrival = _engine(request), _arrival(request)
     size, cap = len(body.requests) + responses_in(body.groups), engine.settings.max_batch_size
     if size > cap:
         raise RequestError(f"batch holds {size} rollouts; the limit is {cap}", "requests")
@@ -60,9 +49,9 @@ async def score_batch(body: BatchRequest, request: Request) -> BatchResponse:
 
 
 @router.get("/v1/verifiers", response_model=VerifiersResponse, tags=["meta"])
-async def list_verifiers(request: Request) -> VerifiersResponse:
+async def list_verifiers(engine: EngineDep) -> VerifiersResponse:
     """The scorers this server runs, what each expects as `reference`, their options and health."""
-    return VerifiersResponse(verifiers=_engine(request).describe())
+    return VerifiersResponse(verifiers=engine.describe())
 
 
 @router.head("/healthz", include_in_schema=False)
@@ -72,9 +61,9 @@ async def list_verifiers(request: Request) -> VerifiersResponse:
     responses={503: {"model": Health, "description": "The server cannot score now (see `pool`)."}},
     tags=["meta"],
 )
-async def healthz(request: Request, response: Response) -> Health:
+async def healthz(engine: EngineDep, response: Response) -> Health:
     """Whether this server can score now (its worker pool has live workers); never needs an API key."""
-    state = _engine(request).health()
+    state = engine.health()
     if not state.get("ok"):
         response.status_code = 503
     return Health(status="ok" if state.get("ok") else "unavailable", version=__version__, pool=state)

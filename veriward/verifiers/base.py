@@ -54,7 +54,7 @@ class Outcome:
 
 @dataclass
 class Context:
-    """Per-request context handed to in-process (non-pooled) scorers."""
+    """Per-request context handed to in-process (`AsyncVerifier`) scorers."""
 
     deadline: float  # time.monotonic() value by which the verdict must be back
     settings: Settings
@@ -64,13 +64,13 @@ class Context:
         return self.deadline - time.monotonic()
 
 
-class Verifier:
-    """A scorer. Subclasses set the class attributes and implement `check` (pooled) or `acheck`.
+class BaseVerifier:
+    """What every scorer shares: its description, how it reads a request, its health and its life cycle.
 
-    Pooled scorers (`pooled = True`) are pure CPU work: `check` runs in a killable worker process, so
-    it may be slow or even hang without harming the server. In-process scorers (`pooled = False`, e.g.
-    the code scorer driving a sandbox) implement `acheck` and must honour `ctx.deadline` themselves;
-    the engine still cuts them off shortly after it.
+    A scorer derives from `PooledVerifier` (pure CPU work, run in a killable worker process) or from
+    `AsyncVerifier` (run in the engine's event loop). Each `Engine` makes its own instance of every
+    registered scorer when it starts (`startup`) and closes it (`shutdown`), so an instance may keep
+    what it starts (a sandbox, HTTP clients) without caring which engine or event loop it serves.
     """
 
     name: ClassVar[str]
@@ -100,14 +100,6 @@ class Verifier:
             where = f"options.{loc}" if loc else "options"
             raise RequestError(f"{where}: {err['msg']}", field=where) from None
 
-    def check(self, response: str, reference: Any, options: Any) -> Outcome:
-        """Score synchronously (pooled scorers)."""
-        raise NotImplementedError
-
-    async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
-        """Score in the server's event loop (in-process scorers)."""
-        raise NotImplementedError
-
     def info(self) -> dict[str, Any]:
         """Versions and backend health, shown by `GET /v1/verifiers`."""
         return {}
@@ -121,10 +113,39 @@ class Verifier:
         return settings.pool_workers if self.pooled else None
 
     async def startup(self, settings: Settings) -> None:
-        """Called once when an engine starts (start REPL pools, reap sandbox leftovers, ...)."""
+        """Called once when the engine that owns this instance starts (start REPL pools, sandboxes, ...)."""
 
     async def shutdown(self) -> None:
-        """Called once when an engine closes."""
+        """Called once when the engine that owns this instance closes: release what `startup` started."""
+
+
+class PooledVerifier(BaseVerifier):
+    """A scorer of pure CPU work: `check` runs in a killable worker process of the engine's pool, so it
+    may be slow or even hang without harming the server. The worker has its own instance."""
+
+    pooled: ClassVar[bool] = True
+
+    def check(self, response: str, reference: Any, options: Any) -> Outcome:
+        """Score synchronously, in a pool worker."""
+        raise NotImplementedError
+
+
+class AsyncVerifier(BaseVerifier):
+    """A scorer that runs in the engine's event loop (e.g. driving a sandbox or a remote model): it must
+    honour `ctx.deadline` itself; the engine still cuts it off shortly after it."""
+
+    pooled: ClassVar[bool] = False
+
+    async def acheck(self, response: str, reference: Any, options: Any, ctx: Context) -> Outcome:
+        """Score in the server's event loop."""
+        raise NotImplementedError
+
+
+class Verifier(PooledVerifier, AsyncVerifier):
+    """The base of scorers written before the split: `pooled = True` with `check`, or `pooled = False`
+    with `acheck`. New scorers derive from `PooledVerifier` or `AsyncVerifier`."""
+
+    pooled: ClassVar[bool] = True
 
 
 def require_string(reference: Any, what: str = "reference") -> str:

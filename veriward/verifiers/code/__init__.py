@@ -1,56 +1,48 @@
-"""The `code` scorer: run a program's tests in a sandbox; score = fraction of tests passed."""
+"""The `code` scorer: run a program's tests in a sandbox; score = fraction of tests passed.
+
+Every language is a `Language` (see `_languages`): `register_language` adds one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from veriward.errors import RequestError
 from veriward.sandbox import RunResult, Sandbox, SandboxUnavailable, select_sandbox
 from veriward.settings import Settings
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 from veriward.verifiers.code._compare import clean, clean_text
+from veriward.verifiers.code._driver import driver
 from veriward.verifiers.code._extract import extract_code
 from veriward.verifiers.code._judge import reserve_s, run_checker
-from veriward.verifiers.code._native import NATIVE_DRIVERS
-from veriward.verifiers.code._python import DRIVERS as _PY_DRIVERS
+from veriward.verifiers.code._languages import (
+    LANGUAGES,
+    Language,
+    image_for,
+    image_packages,
+    missing_host_tools,
+    register_language,
+)
+from veriward.verifiers.code._limits import MARGIN_S, MIN_RUN_S, RETRY_START_S
 from veriward.verifiers.code._reference import CodeReference, parse_reference
 from veriward.verifiers.code._verdict import Judged
 
-__all__ = ["CodeVerifier"]
-
-
-class Driver(Protocol):
-    """What the scorer needs of a language: its image, one job per submission, and the verdict."""
-
-    def image(self, python_image: str) -> str: ...
-
-    async def run(
-        self, sandbox: Sandbox, code: str, ref: CodeReference, remaining_s: float
-    ) -> tuple[RunResult, float]: ...
-
-    def outcome(
-        self, run: RunResult, ref: CodeReference, budget_s: float, judged: dict[int, Judged] | None = None
-    ) -> Outcome: ...
-
-
-# Python, and the compiled and other languages of `_languages` (each with its own runner image).
-DRIVERS: dict[str, Driver] = {**_PY_DRIVERS, **NATIVE_DRIVERS}
-
-# The margin kept before the request's deadline so that a verdict, not the engine's cut-off, reports a
-# timeout.
-_MARGIN_S = 0.25
-_MIN_RUN_S = 0.3
+__all__ = [
+    "LANGUAGES",
+    "CodeVerifier",
+    "Language",
+    "image_for",
+    "image_packages",
+    "missing_host_tools",
+    "register_language",
+]
 
 
 def _clean(result: Outcome) -> Outcome:
     """Every string valid UTF-8: a candidate's lone surrogate must not break the response of a batch."""
     return Outcome(result.verdict, result.score, clean_text(result.reason), clean(result.details))
-
-
-# A sandbox that failed to start is tried again after this long (dockerd restarting, an image being built).
-_RETRY_START_S = 5.0
 
 
 class _Box:
@@ -63,7 +55,7 @@ class _Box:
         self.lock = asyncio.Lock()
 
 
-class CodeVerifier(Verifier):
+class CodeVerifier(AsyncVerifier):
     name = "code"
     description = (
         "Runs the program in a sandbox (Docker or bubblewrap) against function-call cases, stdin/stdout "
@@ -83,11 +75,9 @@ class CodeVerifier(Verifier):
         "plain ```) block of the response, else the whole response. Other languages: c, cpp, java, "
         "javascript, go, rust (stdio for all; cases for javascript and java; fenced with their own tag)."
     )
-    pooled = False
 
     def __init__(self) -> None:
-        # One sandbox per (event loop, settings): engines on different loops must not share asyncio objects.
-        self._boxes: dict[tuple[int, str, str, int, int], _Box] = {}
+        self._boxes: dict[str, _Box] = {}  # one sandbox per runner image, started on first use
 
     def parse_reference(self, reference: Any) -> CodeReference:
         return parse_reference(reference)
@@ -103,8 +93,7 @@ class CodeVerifier(Verifier):
 
     async def _sandbox(self, s: Settings, image: str | None = None) -> Sandbox:
         image = image or s.sandbox_image
-        key = (id(asyncio.get_running_loop()), s.sandbox, image, s.sandbox_jobs, s.sandbox_warm)
-        box = self._boxes.setdefault(key, _Box())
+        box = self._boxes.setdefault(image, _Box())
         async with box.lock:
             if box.sandbox is None and time.monotonic() >= box.retry_at:
                 try:
@@ -114,31 +103,29 @@ class CodeVerifier(Verifier):
                     await sb.start()
                     box.sandbox, box.reason = sb, ""
                 except (SandboxUnavailable, ValueError) as exc:
-                    box.reason, box.retry_at = str(exc), time.monotonic() + _RETRY_START_S
+                    box.reason, box.retry_at = str(exc), time.monotonic() + RETRY_START_S
         if box.sandbox is None:
             raise SandboxUnavailable(box.reason)
         return box.sandbox
 
     async def acheck(self, response: str, reference: CodeReference, options: Any, ctx: Context) -> Outcome:
-        driver = DRIVERS[reference.language]
+        lang = driver(reference.language)
         try:
-            sandbox = await self._sandbox(ctx.settings, driver.image(ctx.settings.sandbox_image))
+            sandbox = await self._sandbox(ctx.settings, lang.image(ctx.settings.sandbox_image))
         except SandboxUnavailable as exc:
             return Outcome.error(f"refusing to run code without a sandbox: {exc}")
         code = extract_code(response, reference.language)
-        remaining = ctx.remaining() - _MARGIN_S
-        if remaining < _MIN_RUN_S:
+        remaining = ctx.remaining() - MARGIN_S
+        if remaining < MIN_RUN_S:
             return Outcome.timeout("no time left in the request budget to run the tests")
         try:
-            run, wall = await driver.run(
-                sandbox, code, reference, remaining - reserve_s(reference, remaining)
-            )
+            run, wall = await lang.run(sandbox, code, reference, remaining - reserve_s(reference, remaining))
             judged = await self._judge(ctx, reference, run)
         except SandboxUnavailable as exc:
             return Outcome.error(f"sandbox failure: {exc}")
         if isinstance(judged, Outcome):
             return _clean(judged)
-        return _clean(driver.outcome(run, reference, wall, judged))
+        return _clean(lang.outcome(run, reference, wall, judged))
 
     async def _judge(
         self, ctx: Context, ref: CodeReference, run: RunResult
@@ -150,18 +137,17 @@ class CodeVerifier(Verifier):
             sandbox = await self._sandbox(ctx.settings, ctx.settings.sandbox_image)
         except SandboxUnavailable as exc:
             return Outcome.error(f"refusing to run the checker without a sandbox: {exc}")
-        return await run_checker(sandbox, ref, run, ctx.remaining() - _MARGIN_S)
+        return await run_checker(sandbox, ref, run, ctx.remaining() - MARGIN_S)
 
     def concurrency(self, settings: Settings) -> int | None:
         return settings.sandbox_jobs
 
     def info(self) -> dict[str, Any]:
         live = [b.sandbox.name for b in self._boxes.values() if b.sandbox is not None]
-        return {"languages": sorted(DRIVERS), "sandbox": live[0] if live else "not started"}
+        return {"languages": sorted(LANGUAGES), "sandbox": live[0] if live else "not started"}
 
     async def shutdown(self) -> None:
-        loop_id = id(asyncio.get_running_loop())
-        for key in [k for k in self._boxes if k[0] == loop_id]:
-            box = self._boxes.pop(key)
+        boxes, self._boxes = self._boxes, {}
+        for box in boxes.values():
             if box.sandbox is not None:
                 await box.sandbox.close()

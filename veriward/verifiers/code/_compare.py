@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 Compare = Literal["strict", "python"]
-MAX_DEPTH = 200  # the drivers refuse to encode deeper values
+MAX_DEPTH = 200  # the runners refuse to encode deeper values
 _BIG_INT_DIGITS = 4000  # str(int) is refused beyond 4300 digits; bigger ints travel as hex
 
 
@@ -76,7 +76,7 @@ def _decode_tagged(t: Any, items: Any, depth: int) -> Any:
 
 
 def decode(v: Any, depth: int = 0) -> Any:
-    """Tagged JSON (see the drivers' `encode`) -> Python values. Raises `BadValue` on anything else."""
+    """Tagged JSON (see the runners' `encode`) -> Python values. Raises `BadValue` on anything else."""
     if depth > MAX_DEPTH:
         raise BadValue("value nested too deeply")
     if v is None or type(v) in (bool, int, float, str):

@@ -17,8 +17,6 @@ _OPEN = re.compile(r"[ \t]*```[ \t]*([\w+#.-]*)")
 # A closing fence: three backticks alone on their line (indentation and trailing blanks allowed).
 _CLOSE = re.compile(r"[ \t]*```[ \t]*")
 
-_TAGS = {"python": {"python", "py", "python3"}, **{n: set(x.tags) for n, x in LANGUAGES.items()}}
-
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(tag, body) of every fenced block, in order; a block left open runs to the end of the text."""
@@ -44,6 +42,7 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
 def extract_code(response: str, language: str = "python") -> str:
     """The last fenced block tagged for `language` or untagged; else the whole response."""
     text = strip_end_markers(response)
-    wanted = _TAGS.get(language, {language})
+    lang = LANGUAGES.get(language)
+    wanted = lang.tags if lang is not None else {language}
     blocks = [body for tag, body in fenced_blocks(text) if not tag or tag.lower() in wanted]
     return blocks[-1] if blocks else text

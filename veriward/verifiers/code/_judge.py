@@ -13,27 +13,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from veriward.sandbox import Limits, RunResult, Sandbox
+from veriward.sandbox import RunResult, Sandbox
 from veriward.verifiers.base import Outcome
+from veriward.verifiers.code import _limits
 from veriward.verifiers.code._compare import parse_record
-from veriward.verifiers.code._python import ARGV, limits_spec
+from veriward.verifiers.code._driver import runner_argv, runner_source
+from veriward.verifiers.code._languages import PYTHON
 from veriward.verifiers.code._reference import CodeReference
-from veriward.verifiers.code._verdict import Judged, candidate_value, cut_off, driver_records, stdio_failure
-
-_OVERHEAD_S = 5.0
-_REPORT_S = 1.0
+from veriward.verifiers.code._verdict import Judged, candidate_value, cut_off, runner_records, stdio_failure
 
 
 def reserve_s(ref: CodeReference, remaining_s: float) -> float:
     """Seconds of the budget kept for the checker's job while the candidate's runs (none without one)."""
     if ref.checker is None:
         return 0.0
-    return min(0.25 * remaining_s, ref.n_tests * (ref.checker.time_limit_s + 0.25) + _OVERHEAD_S)
+    per_test = ref.checker.time_limit_s + _limits.CLEANUP_S
+    return min(_limits.JUDGE_SHARE * remaining_s, ref.n_tests * per_test + _limits.OVERHEAD_S)
 
 
 def judge_items(ref: CodeReference, run: RunResult) -> list[tuple[int, dict[str, Any]]]:
     """(test index, {input, output, expected}) of each test whose output the checker should see."""
-    _, records, _ = driver_records(run)
+    _, records, _ = runner_records(run)
     items: list[tuple[int, dict[str, Any]]] = []
     for i in range(ref.n_tests):
         rec = records.get(i)
@@ -53,10 +53,10 @@ def judge_items(ref: CodeReference, run: RunResult) -> list[tuple[int, dict[str,
 
 
 def _judgements(run: RunResult, order: list[int]) -> dict[int, Judged] | Outcome:
-    ready, records, done = driver_records(run)
+    ready, records, done = runner_records(run)
     killed = cut_off(run, done)
     if not ready or killed is not None:
-        return Outcome.error(f"the checker's sandbox failed: {killed or 'its driver did not start'}")
+        return Outcome.error(f"the checker's sandbox failed: {killed or 'its runner did not start'}")
     out: dict[int, Judged] = {}
     for k, i in enumerate(order):
         rec = records.get(k)
@@ -82,20 +82,18 @@ async def run_checker(
     if not items:
         return {}
     checker = ref.checker
-    wanted = len(items) * (2 * checker.time_limit_s + 1.25) + _OVERHEAD_S
-    wall = min(wanted, remaining_s)
-    if wall < 1.0:
+    wall = min(_limits.job_wall_s(PYTHON, len(items), checker.time_limit_s), remaining_s)
+    if wall < _limits.MIN_JUDGE_S:
         return Outcome.timeout("no time left in the request budget to run the checker")
-    judge_ref = ref.model_copy(update={"time_limit_s": checker.time_limit_s})
-    nproc = 64 if sandbox.name == "process" else None
     spec = {
         "mode": "judge",
         "checker": checker.source,
         "style": checker.style,
         "output_kind": "text" if ref.stdio is not None else "value",
         "tests": [item for _, item in items],
-        **limits_spec(judge_ref, wall - _REPORT_S, nproc),
+        "runner": runner_source(PYTHON),
+        **_limits.runner_limits(PYTHON, checker.time_limit_s, ref.memory_limit_mb, wall - _limits.REPORT_S),
     }
-    limits = Limits(wall_s=wall, memory_mb=2 * ref.memory_limit_mb + 64, pids=64, max_output_bytes=8 << 20)
-    result = await sandbox.run(list(ARGV), files={}, stdin=json.dumps(spec).encode(), limits=limits)
+    limits = _limits.job_limits(PYTHON, ref.memory_limit_mb, wall)
+    result = await sandbox.run(runner_argv(PYTHON), files={}, stdin=json.dumps(spec).encode(), limits=limits)
     return _judgements(result, [i for i, _ in items])

@@ -9,14 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from veriward.errors import RequestError
 from veriward.verifiers.code._compare import Compare
-from veriward.verifiers.code._languages import LANGUAGES as _NATIVE
-from veriward.verifiers.code._languages import check_reference as _check_native
+from veriward.verifiers.code._languages import LANGUAGES, Mode, check_reference
 from veriward.verifiers.code._names import free_names, names_solution, parse, pytest_units
 
-LANGUAGES = ("python", *_NATIVE)
 MAX_TESTS = 1000
-FORMS = ("cases", "stdio", "test_code", "asserts", "pytest")
-Mode = Literal["cases", "stdio", "test_code", "asserts", "pytest"]
+FORMS: tuple[Mode, ...] = ("cases", "stdio", "test_code", "asserts", "pytest")
 
 
 class Case(BaseModel):
@@ -105,10 +102,8 @@ class CodeReference(BaseModel):
         form = forms[0]
         if form in ("cases", "test_code") and not (self.entry_point or "").isidentifier():
             raise ValueError("`entry_point` (a function name) is required with `cases` and `test_code`")
-        if self.language != "python":  # what other languages cannot do (see _languages)
-            _check_native(self.language, form, any(c.kwargs for c in self.cases or []))
-            if self.prelude is not None:
-                raise ValueError("`prelude` is Python only")
+        kwargs_used = any(c.kwargs for c in self.cases or [])
+        check_reference(self.language, form, kwargs_used, self.prelude is not None)  # what it cannot do
         if self.checker is not None and form not in ("cases", "stdio"):
             raise ValueError("a `checker` judges `cases` or `stdio` tests")
         if form in ("test_code", "asserts", "pytest"):
@@ -152,8 +147,7 @@ class CodeReference(BaseModel):
 
     @property
     def mode(self) -> Mode:
-        form = next(f for f in FORMS if getattr(self, f) is not None)
-        return form  # type: ignore[return-value]
+        return next(f for f in FORMS if getattr(self, f) is not None)
 
     @property
     def n_tests(self) -> int:

@@ -1,7 +1,7 @@
-"""From the driver's records to a verdict: every decision is made here, outside the sandbox.
+"""From the runner's records to a verdict: every decision is made here, outside the sandbox.
 
 What a test's process sent is the candidate's: whatever cannot be decoded fails that test. Only the
-driver's own records (ready, done, the checker's infrastructure reports) can make a run `error`.
+runner's own records (ready, done, the checker's infrastructure reports) can make a run `error`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def _short(text: Any, limit: int = _EXCERPT) -> str:
     return s if len(s) <= limit else s[:limit] + "..."
 
 
-def driver_records(run: RunResult) -> tuple[bool, dict[int, dict[str, Any]], bool]:
-    """(driver started, per-test records by index, driver finished) from the job's stdout."""
+def runner_records(run: RunResult) -> tuple[bool, dict[int, dict[str, Any]], bool]:
+    """(runner started, per-test records by index, runner finished) from the job's stdout."""
     ready = done = False
     records: dict[int, dict[str, Any]] = {}
     for line in run.stdout.decode("utf-8", "replace").splitlines():
@@ -176,13 +176,13 @@ def judge_test(
 
 
 def cut_off(run: RunResult, done: bool) -> str | None:
-    """Why the run was killed from outside the sandbox before the driver finished, or None.
+    """Why the run was killed from outside the sandbox before the runner finished, or None.
 
-    The driver is pid 1 of its sandbox and installs no handler for any fatal signal, so nothing inside
+    The runner is pid 1 of its sandbox and installs no handler for any fatal signal, so nothing inside
     the sandbox can kill it (`kill -1` spares pid 1, and SIGKILL from inside its pid namespace is
-    ignored). A driver that died by a signal (the job's exit code is None, or a shell-style 128 + n
+    ignored). A runner that died by a signal (the job's exit code is None, or a shell-style 128 + n
     from Docker or bubblewrap) with no timeout and no OOM kill was therefore killed from outside:
-    `docker kill`, the engine restarting, the host. A driver that exited by itself without `done` is
+    `docker kill`, the engine restarting, the host. A runner that exited by itself without `done` is
     not cut off: the tests it did not run fail, so a candidate cannot turn its own failure into `error`.
     """
     if done or run.timed_out or run.oom_killed:
@@ -207,12 +207,12 @@ def outcome(
     run: RunResult, ref: CodeReference, budget_s: float, judged: dict[int, Judged] | None = None
 ) -> Outcome:
     """Score = the tests' mean score; the budget running out before every test ran is a `timeout`."""
-    ready, records, done = driver_records(run)
+    ready, records, done = runner_records(run)
     details: dict[str, Any] = {"backend": run.backend, "wall_s": round(run.wall_s, 3)}
     if not ready:
         err = run.stderr.decode("utf-8", "replace").strip().splitlines()
         why = "timed out" if run.timed_out else (err[-1] if err else f"exit code {run.exit_code}")
-        return Outcome.error(f"the sandbox driver did not start: {_short(why, 200)}", **details)
+        return Outcome.error(f"the sandbox runner did not start: {_short(why, 200)}", **details)
     killed = cut_off(run, done)
     if killed is not None:
         metrics.sandbox_failure(run.backend or "unknown", "cut_off")

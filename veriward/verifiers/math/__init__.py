@@ -6,14 +6,14 @@ import math
 from typing import Any
 
 from veriward.errors import RequestError
-from veriward.verifiers.base import Outcome, Verifier
+from veriward.verifiers.base import Outcome, PooledVerifier
 from veriward.verifiers.math import _scalar
 from veriward.verifiers.math._core import MathOptions, grade
 
 __all__ = ["MathOptions", "MathVerifier", "grade"]
 
 
-class MathVerifier(Verifier):
+class MathVerifier(PooledVerifier):
     """Final-answer equivalence for math problems (the README's math section states the policy)."""
 
     name = "math"

@@ -10,6 +10,7 @@ from veriward.verifiers.math._claim import ASSERTED, Claim, classify
 from veriward.verifiers.math._extract import (
     MAX_ANSWER_CHARS,
     Extraction,
+    Source,
     extract,
     last_value,
     looks_like_answer,
@@ -27,7 +28,7 @@ class Answer:
     """One side of a comparison."""
 
     parts: list[Cleaned]
-    source: str
+    source: Source
     value: Value | None = None
     error: str = ""
     other_boxes: list[str] = field(default_factory=list)

@@ -142,7 +142,7 @@ def _yes_no(reference: str, gold: Answer, pred: Answer) -> Outcome | None:
     later_ok = not pred.later or all(polarity(t) == got for t in pred.later)
     if want is None or got is None or not pred.outer.asserted or not later_ok:
         return None
-    details = {"extracted": got, "reference": want, "source": pred.source}
+    details: dict[str, str] = {"extracted": got, "reference": want, "source": pred.source}
     return (
         _ok("the same yes/no answer", details) if got == want else _no(f"answered {got}, not {want}", details)
     )

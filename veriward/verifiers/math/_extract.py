@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
 
 from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.math._claim import retracted_after
-from veriward.verifiers.math._statement import Statement, hedged_mentions
+from veriward.verifiers.math._statement import Span, Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
 
 # Only the end of a long response is searched: final answers come last, and this caps the work.
@@ -42,12 +43,34 @@ _CONNECTOR_WORDS = {"and", "or", "pct", "percent", "percentage", "degrees", "tex
 _BETWEEN_BOXES = re.compile(r"\\text\{[^{}]*\}|\\quad|\\qquad|\\[\[\]()]|\$|[\s,;.:&]|\band\b|\bor\b", re.I)
 
 
+# Where the answer was found: a box, a final-answer phrase, the whole response, bold text, a final
+# statement, or (for a trusted reference only) its last math or number.
+Source = Literal["boxed", "phrase", "whole", "bold", "statement", "math", "number"]
+
+
+class Found(NamedTuple):
+    """The answer parts of a sentence and the span `[start, end)` they cover in it."""
+
+    parts: list[str]
+    start: int
+    end: int
+
+
+class BoxGroup(NamedTuple):
+    """The final group of boxes (`\\boxed{1}, \\boxed{2}`), the earlier answer boxes, and whether an `or`
+    joins the group."""
+
+    parts: list[str]
+    others: list[str]
+    joined_by_or: bool
+
+
 @dataclass
 class Extraction:
     """The final answer found in a text: one string per answer part (several for `\\boxed{1}, \\boxed{2}`)."""
 
     parts: list[str]
-    source: str  # "boxed" | "phrase" | "whole" | "bold" | "statement" | "math" | "number"
+    source: Source
     other_boxes: list[str] = field(default_factory=list)  # boxed answers before the final group
     joined_by_or: bool = False
     empty_box: bool = False  # an empty box sits in the final group (`\boxed{7} or \boxed{}`): a hedge
@@ -74,9 +97,9 @@ def _scan_braces(text: str, start: int) -> int:
     return -1
 
 
-def find_boxes(text: str) -> list[tuple[int, int, str]]:
-    """Every `\\boxed{...}`/`\\fbox{...}` as (start, end, content); an unclosed box runs to the end."""
-    out: list[tuple[int, int, str]] = []
+def find_boxes(text: str) -> list[Span]:
+    """Every `\\boxed{...}`/`\\fbox{...}` with its content; an unclosed box runs to the end."""
+    out: list[Span] = []
     pos = 0
     while True:
         m = _BOX.search(text, pos)
@@ -86,34 +109,34 @@ def find_boxes(text: str) -> list[tuple[int, int, str]]:
         if i < len(text) and text[i] == "{":
             end = _scan_braces(text, i)
             if end < 0:
-                out.append((m.start(), len(text), text[i + 1 : i + 1 + MAX_ANSWER_CHARS]))
+                out.append(Span(m.start(), len(text), text[i + 1 : i + 1 + MAX_ANSWER_CHARS]))
                 return out
-            out.append((m.start(), end, text[i + 1 : end - 1]))
+            out.append(Span(m.start(), end, text[i + 1 : end - 1]))
             pos = end
         else:
             tok = re.match(r"[^\s$]+", text[i:])
             if tok:
-                out.append((m.start(), i + tok.end(), tok.group(0)))
+                out.append(Span(m.start(), i + tok.end(), tok.group(0)))
             pos = i + (tok.end() if tok else 1)
 
 
-def _box_group(text: str, boxes: list[tuple[int, int, str]]) -> tuple[list[str], list[str], bool]:
+def _box_group(text: str, boxes: list[Span]) -> BoxGroup:
     """The last boxes that are joined by short connectors (`\\boxed{1}, \\boxed{2}`) and the others."""
     group = [boxes[-1]]
     joined_by_or = False
     for prev in reversed(boxes[:-1]):
-        between = text[prev[1] : group[0][0]]
+        between = text[prev.end : group[0].start]
         rest = _BETWEEN_BOXES.sub(" ", between)
         if len(between) > 80 or len(rest.split()) > 4 or _restates(between):
             break  # "The answer is not \\boxed{..}": another statement, not one list
         joined_by_or = joined_by_or or bool(re.search(r"\bor\b", between, re.I))
         group.insert(0, prev)
     earlier = boxes[: len(boxes) - len(group)]
-    nexts = [b[0] for b in boxes[1 : len(earlier) + 1]]
+    nexts = [b.start for b in boxes[1 : len(earlier) + 1]]
     # An earlier box the text takes back before the next one ("\\boxed{25}. Wait, this isn't right.")
     # is withdrawn, not a second answer: only the final group is ever scored, so this cannot pay.
-    others = [b[2] for b, nxt in zip(earlier, nexts, strict=True) if not _withdrawn(text[b[1] : nxt])]
-    return [b[2] for b in group], others, joined_by_or
+    others = [b.text for b, nxt in zip(earlier, nexts, strict=True) if not _withdrawn(text[b.end : nxt])]
+    return BoxGroup([b.text for b in group], others, joined_by_or)
 
 
 _WITHDRAWN = re.compile(
@@ -139,8 +162,12 @@ def _restates(between: str) -> bool:
     )
 
 
-def _math_segments(text: str) -> list[tuple[int, str]]:
-    return [(m.start(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(text)]
+def _math_segments(text: str) -> list[Span]:
+    return [Span(m.start(), m.end(), _inside(m)) for m in _MATH.finditer(text)]
+
+
+def _inside(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None)
 
 
 _WHERE_TO_PUT = re.compile(r"\s*(?:within|in|inside|into|using|as|in\s+the\s+form)\b", re.I)
@@ -152,39 +179,39 @@ _ECHO_BEFORE = re.compile(r"\b(?:within|in|inside|into|using|with|as|a|the|an)\s
 def from_prose(seg: str) -> list[str] | None:
     """The answer in a sentence such as `The largest $n$ is 34.` or `$12$ and $13$`."""
     found = _prose_span(seg)
-    return found[0] if found else None
+    return found.parts if found else None
 
 
-def _prose_span(seg: str) -> tuple[list[str], int, int] | None:
+def _prose_span(seg: str) -> Found | None:
     """The answer parts of a sentence and the span they cover in it."""
     seg = _HOPE.sub("", seg)
     if not seg.strip():
         return None
     yes_no = _YES_NO.match(seg)
     if yes_no:
-        return [yes_no.group(1)], yes_no.start(1), yes_no.end(1)
-    maths = [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in _MATH.finditer(seg)]
+        return Found([yes_no.group(1)], yes_no.start(1), yes_no.end(1))
+    maths = _math_segments(seg)
     outside = _MATH_ANY.sub(lambda m: " " * len(m.group(0)), seg)  # same offsets as `seg`
     words = [w for w in _PROSE_WORD.findall(outside) if w.lower() not in _CONNECTOR_WORDS]
     if maths and not words:
-        return [m[2] for m in maths], maths[0][0], maths[-1][1]
+        return Found([m.text for m in maths], maths[0].start, maths[-1].end)
     bare = outside.strip(" .\"'\n")
     if not maths and not words and bare:
         a = seg.find(bare)
-        return [bare], a, a + len(bare)
+        return Found([bare], a, a + len(bare))
     if maths:
         is_pos = [m.end() for m in re.finditer(r"\b(?:is|are|equals)\b|=", outside)]
-        after = [m for m in maths if not is_pos or m[0] >= is_pos[-1]]
+        after = [m for m in maths if not is_pos or m.start >= is_pos[-1]]
         if after:
-            return [m[2] for m in after], after[0][0], after[-1][1]
+            return Found([m.text for m in after], after[0].start, after[-1].end)
     cut = [m.end() for m in re.finditer(r"\b(?:is|are|be|equals|was)\b|=", seg)]
     base = cut[-1] if cut and not maths else 0
     nums = list(_NUMBER.finditer(seg, base)) if not maths else list(_NUMBER.finditer(outside))
     if nums:
         group = _number_list(seg, nums) if not maths else [nums[-1]]
-        return [n.group(0) for n in group], group[0].start(), group[-1].end()
+        return Found([n.group(0) for n in group], group[0].start(), group[-1].end())
     if maths:
-        return [maths[-1][2]], maths[-1][0], maths[-1][1]
+        return Found([maths[-1].text], maths[-1].start, maths[-1].end)
     return None
 
 
@@ -230,10 +257,8 @@ def _phrase(text: str, after: int = 0) -> Extraction | None:
             offset, seg = 0, rest[: max(first_math.end(), offset + len(seg))]
         found = _prose_span(seg)
         if found:
-            parts, a, b = found
-            return Extraction(
-                parts, "phrase", before=text[: m.end() + offset + a], after=text[m.end() + offset + b :]
-            )
+            a, b = m.end() + offset + found.start, m.end() + offset + found.end
+            return Extraction(found.parts, "phrase", before=text[:a], after=text[b:])
     return None
 
 
@@ -251,19 +276,19 @@ def looks_like_answer(text: str) -> bool:
     return not [w for w in _PROSE_WORD.findall(outside) if w.lower() not in _CONNECTOR_WORDS]
 
 
-def _answer_boxes(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+def _answer_boxes(text: str) -> tuple[list[Span], list[Span]]:
     """The boxes that are answers (non-empty first), and all boxes; an echoed instruction's box is neither."""
     from veriward.verifiers.math._claim import classify
 
     kept = []
     for b in find_boxes(text):
-        head = text[max(0, b[0] - 120) : b[0]]
-        if not b[2].strip() and _ECHO_BEFORE.search(head):
+        head = text[max(0, b.start - 120) : b.start]
+        if not b.text.strip() and _ECHO_BEFORE.search(head):
             continue  # "put your final answer within \\boxed{}"
-        if b[2].strip() and classify(head, "").modality == "instruction":
+        if b.text.strip() and classify(head, "").modality == "instruction":
             continue
         kept.append(b)
-    return [b for b in kept if b[2].strip()] or kept, kept
+    return [b for b in kept if b.text.strip()] or kept, kept
 
 
 _SENTENCE_OR_LINE = re.compile(r"[.!?](?=\s)|\n")
@@ -288,7 +313,7 @@ def extract(text: str) -> Extraction | None:
         for m in list(_BOLD.finditer(rest))[-3:]:
             span = _prose_span(m.group(1))
             if span:
-                found.later.append(Statement(span[0], rest[: m.start()], rest[m.end() :]))
+                found.later.append(Statement(span.parts, rest[: m.start()], rest[m.end() :]))
     return found
 
 
@@ -307,15 +332,15 @@ def _extract(text: str) -> Extraction | None:
             return Extraction([early], "boxed", after=text)
     if boxes:
         parts, others, joined_or = _box_group(text, boxes)
-        later = _phrase(text, boxes[-1][1])
+        later = _phrase(text, boxes[-1].end)
         if later:
             later.other_boxes = others + parts
             return later
-        empty = any(not p.strip() for p in _box_group(text, all_boxes)[0])
+        empty = any(not p.strip() for p in _box_group(text, all_boxes).parts)
         first = boxes[-len(parts)] if len(parts) <= len(boxes) else boxes[0]
         return Extraction(
             parts, "boxed", others, joined_or, empty_box=empty,
-            before=text[max(0, first[0] - 600) : first[0]], after=text[boxes[-1][1] :],
+            before=text[max(0, first.start - 600) : first.start], after=text[boxes[-1].end :],
         )  # fmt: skip
     found = _phrase(text)
     if found:
@@ -327,7 +352,7 @@ def _extract(text: str) -> Extraction | None:
         bold_found = _prose_span(bold[-1].group(1))
         if bold_found:
             return Extraction(
-                bold_found[0], "bold", before=text[: bold[-1].start()], after=text[bold[-1].end() :]
+                bold_found.parts, "bold", before=text[: bold[-1].start()], after=text[bold[-1].end() :]
             )
     return final_statement(text)
 
@@ -355,10 +380,10 @@ def last_value(text: str) -> Extraction | None:
     nums = [m for m in _NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in outside_spans)]
     last_math = maths[-1] if maths else None
     last_num = nums[-1] if nums else None
-    if last_num is not None and (last_math is None or last_num.start() > last_math[0]):
+    if last_num is not None and (last_math is None or last_num.start() > last_math.start):
         return Extraction([last_num.group(0)], "number")
     if last_math is not None:
-        return Extraction([last_math[1]], "math")
+        return Extraction([last_math.text], "math")
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from veriward.verifiers.math._claim import classify
 
@@ -57,6 +58,14 @@ _NAME_CMDS = re.compile(
 )
 
 
+class Span(NamedTuple):
+    """A value's place in a text (`text[start:end]`) and what it says (a box's or math segment's inside)."""
+
+    start: int
+    end: int
+    text: str
+
+
 @dataclass(frozen=True)
 class Statement:
     """The value(s) a final sentence states, with the text around them for the claim grammar."""
@@ -66,15 +75,17 @@ class Statement:
     after: str
 
 
-def _values(sentence: str) -> list[tuple[int, int, str]]:
+def _values(sentence: str) -> list[Span]:
     """Math segments and bare numbers (outside math) of a sentence, in order."""
-    found = [(m.start(), m.end(), m.group(1)) for m in _BOXED.finditer(sentence)]
+    found = [Span(m.start(), m.end(), m.group(1)) for m in _BOXED.finditer(sentence)]
     masked = _masked(sentence, found)
-    found += [(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
+    found += [Span(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
     masked = _masked(sentence, found)
-    found += [(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
+    found += [Span(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
     found += [
-        (m.start(), m.end(), m.group(1)) for m in _BOLD_NUM.finditer(masked) if not _NUMBER.search(m.group(1))
+        Span(m.start(), m.end(), m.group(1))
+        for m in _BOLD_NUM.finditer(masked)
+        if not _NUMBER.search(m.group(1))
     ]
     return sorted(found)
 
@@ -91,7 +102,7 @@ def _is_name(value: str) -> bool:
     )
 
 
-def _masked(sentence: str, values: list[tuple[int, int, str]]) -> str:
+def _masked(sentence: str, values: list[Span]) -> str:
     out = sentence
     for a, b, _ in values:
         out = out[:a] + "#" * (b - a) + out[b:]
@@ -106,25 +117,25 @@ def _stated(sentence: str) -> tuple[int, int] | None:
     masked = _masked(sentence, values)
     best: tuple[int, int] | None = None
     for m in _STATING.finditer(masked):
-        k = next((i for i, v in enumerate(values) if v[0] >= m.end()), None)
+        k = next((i for i, v in enumerate(values) if v.start >= m.end()), None)
         if k is None:
             break
-        gap = masked[m.end() : values[k][0]]
-        if not _FILLER.fullmatch(gap) or _is_name(values[k][2]):
+        gap = masked[m.end() : values[k].start]
+        if not _FILLER.fullmatch(gap) or _is_name(values[k].text):
             continue
         last = k
-        while last + 1 < len(values) and _LIST_JOIN.match(masked[values[last][1] : values[last + 1][0]]):
+        while last + 1 < len(values) and _LIST_JOIN.match(masked[values[last].end : values[last + 1].start]):
             last += 1
         best = (k, last)
     concluding = _CONCLUDING.match(masked)
     if best is None and concluding is not None:  # a concluding sentence with one value
-        cands = [i for i, v in enumerate(values) if v[0] >= concluding.end() and not _is_name(v[2])]
+        cands = [i for i, v in enumerate(values) if v.start >= concluding.end() and not _is_name(v.text)]
         if len(cands) == 1:
             best = (cands[0], cands[0])
     if best is None:
         return None
     # What follows the value: units, then nothing or a phrase whose values sit behind prepositions.
-    end = values[best[1]][1]
+    end = values[best[1]].end
     rest = masked[end:]
     unit = _UNIT_WORDS.match(rest)
     rest_start = end + (unit.end() if unit else 0)
@@ -177,7 +188,7 @@ def final_statement(text: str, displays: bool = True) -> Statement | None:
         if found is not None:
             earlier = text[: max(0, text.rfind(s))]
             return found if all(_restates(v, found.parts, earlier) for v in trailing) else None
-        spans = [v for v in _values(s) if not _is_name(v[2])]
+        spans = [v for v in _values(s) if not _is_name(v.text)]
         if spans:
             if (
                 _NOT_INERT.search(s)
@@ -185,7 +196,7 @@ def final_statement(text: str, displays: bool = True) -> Statement | None:
                 or not all(classify(s[:a], s[b:]).asserted for a, b, _ in spans)
             ):
                 return None  # a last sentence with values that states none: no earlier value is taken
-            trailing += [v for _, _, v in spans]
+            trailing += [v.text for v in spans]
     return None
 
 
@@ -211,8 +222,8 @@ def _sentence_answer(sents: list[str], i: int, after_text: str) -> Statement | N
     if span is None:
         return None
     values = _values(s)
-    parts = [v[2] for v in values[span[0] : span[1] + 1]]
-    a, b = values[span[0]][0], values[span[1]][1]
+    parts = [v.text for v in values[span[0] : span[1] + 1]]
+    a, b = values[span[0]].start, values[span[1]].end
     before = " ".join(sents[max(0, i - 1) : i]) + " " + s[:a]
     return Statement(parts, before, s[b:] + " " + after_text)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import sympy
 
@@ -28,14 +29,14 @@ _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array)\}")
 
 
+ValueKind = Literal["scalar", "text", "list", "set", "tuple", "pair", "interval", "union", "rel", "matrix"]
+
+
 @dataclass
 class Value:
-    """A parsed answer part.
+    """A parsed answer part."""
 
-    kind: scalar | text | list | set | tuple | pair | interval | union | rel | matrix.
-    """
-
-    kind: str
+    kind: ValueKind
     scalar: Scalar | None = None
     items: list[Value] = field(default_factory=list)
     text: str = ""
@@ -144,7 +145,7 @@ def _plus_minus(item: str) -> list[str]:
     return [m.group(1), f"-{m.group(1)}"] if m and "\\pm" not in m.group(1) else [item]
 
 
-def _seq(kind: str, items: list[Value], text: str) -> Value:
+def _seq(kind: ValueKind, items: list[Value], text: str) -> Value:
     if len(items) > MAX_ITEMS:
         raise Unparsable("too many items")
     return Value(kind, items=items, text=text)
@@ -222,7 +223,7 @@ def _atom(s: str) -> Value:
     if len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and _balanced_outer(s):
         items = [x for x in split_top(s[1:-1], (",", ";")) if x.strip()]
         if len(items) == 2:
-            kind = "pair" if (s[0], s[-1]) == ("(", ")") else "interval"
+            kind: ValueKind = "pair" if (s[0], s[-1]) == ("(", ")") else "interval"
             return Value(kind, items=[_item(x) for x in items], closed=(s[0] == "[", s[-1] == "]"), text=s)
         if len(items) > 2 and s[0] == "(":
             return _seq("tuple", [_item(x) for x in items], s)

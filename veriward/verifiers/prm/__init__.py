@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any, Literal
 
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from veriward.errors import RequestError, ScorerUnavailable
 from veriward.settings import Settings, get_settings
-from veriward.verifiers.base import Context, Outcome, Verifier
+from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 from veriward.verifiers.prm._aggregate import Aggregation
 from veriward.verifiers.prm._analyse import MAX_STEPS_SCORED, Analysis, Request, analyse
 from veriward.verifiers.prm._grade import grade, step_scores
@@ -69,7 +68,7 @@ def _backends(options: PrmOptions, settings: Settings) -> list[str]:
     return names
 
 
-class PrmVerifier(Verifier):
+class PrmVerifier(AsyncVerifier):
     """Grades each step (symbolic claim checks, PRM models) and aggregates so that padding cannot help."""
 
     name = "prm"
@@ -82,11 +81,10 @@ class PrmVerifier(Verifier):
         "scorer), a string (the gold answer), or null"
     )
     options_model = PrmOptions
-    pooled = False
 
     def __init__(self) -> None:
-        self._clients: dict[tuple[Any, ...], Any] = {}
-        self._settings: Settings | None = None  # the engine's, for info()
+        self._models: dict[str, Any] = {}  # model backends by kind, made on first use
+        self._settings: Settings | None = None  # the owning engine's (startup), for info()
 
     def parse_reference(self, reference: Any) -> PrmReference:
         if reference is None:
@@ -108,18 +106,9 @@ class PrmVerifier(Verifier):
             where = ".".join(str(p) for p in err["loc"])
             raise RequestError(f"reference.{where}: {err['msg']}", field="reference") from None
 
-    def _model(self, kind: str, settings: Settings) -> Any:
-        loop = asyncio.get_running_loop()
-        key = (
-            kind,
-            id(loop),
-            settings.prm_vllm_url,
-            settings.prm_openai_url,
-            settings.prm_transformers_model,
-        )
-        if key in self._clients:
-            return self._clients[key]
-        s = settings
+    def _model(self, kind: str, s: Settings) -> Any:
+        if kind in self._models:
+            return self._models[kind]
         if kind == "transformers":
             from veriward.verifiers.prm._transformers import TransformersPrm
 
@@ -142,7 +131,7 @@ class PrmVerifier(Verifier):
                 from veriward.verifiers.prm._openai import OpenAIPrm
 
                 backend = OpenAIPrm(client, s.prm_openai_model)
-        self._clients[key] = backend
+        self._models[kind] = backend
         return backend
 
     async def _analyse(
@@ -226,7 +215,6 @@ class PrmVerifier(Verifier):
         return {"backends": configured, "default_backend": s.prm_backend}
 
     async def shutdown(self) -> None:
-        clients, self._clients = self._clients, {}
-        for backend in clients.values():
-            with contextlib.suppress(RuntimeError):  # its event loop is already gone
-                await backend.aclose()
+        models, self._models = self._models, {}
+        for backend in models.values():
+            await backend.aclose()

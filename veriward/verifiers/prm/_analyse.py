@@ -5,9 +5,8 @@ same worker). Nothing here runs on the server's event loop."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from veriward import verifiers
 from veriward.models import Verdict
 from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.prm._claims import Claim, StepCheck, StepVerdict
@@ -99,22 +98,32 @@ def _analyse(req: Request) -> Analysis:
     out.restated = restated(out.checks)
     if req.answer is not None:
         try:
-            out.answer_step, claim = final_answer(steps, safe(req.answer), out.duplicates)
+            found = final_answer(steps, safe(req.answer), out.duplicates)
         except TimeoutError as exc:  # the math scorer ran out of its own budget: undecided, not a guess
             out.timeout = f"final-answer check: {exc}"
             return out
         except Exception as exc:  # the math scorer failed: infrastructure, never a guess
             out.error = f"final-answer check failed: {type(exc).__name__}: {str(exc)[:200]}"
             return out
-        out.checks[out.answer_step].claims.append(claim)
+        out.answer_step = found.step
+        out.checks[found.step].claims.append(found.claim)
     return out
 
 
-def final_answer(steps: list[str], answer: str, duplicates: list[int | None]) -> tuple[int, Claim]:
+class AnswerCheck(NamedTuple):
+    """The gold-answer check and the step it is bound to."""
+
+    step: int
+    claim: Claim
+
+
+def final_answer(steps: list[str], answer: str, duplicates: list[int | None]) -> AnswerCheck:
     """The gold-answer check (the math scorer on the whole solution) and the step it binds to: the step
     that states the final answer, moved back over the steps just before it that state the same answer and
     over verbatim or reworded repeats, so that repeating the answer can never move the check."""
-    math = verifiers.get("math")
+    from veriward._worker import scorer  # this process's math scorer (the pool worker's own)
+
+    math: Any = scorer("math")
     ref = math.parse_reference(answer)
     opts = math.parse_options({})
     whole = math.check("\n\n".join(steps), ref, opts)
@@ -136,7 +145,8 @@ def final_answer(steps: list[str], answer: str, duplicates: list[int | None]) ->
         at = dup
     ok = whole.verdict == Verdict.CORRECT
     reason = whole.reason if extracted is not None else "no final answer found"
-    return at, Claim("final answer matches the reference", "true" if ok else "false", "final_answer", reason)
+    claim = Claim("final answer matches the reference", "true" if ok else "false", "final_answer", reason)
+    return AnswerCheck(at, claim)
 
 
 def _back(n: int) -> range:

@@ -1,41 +1,38 @@
-"""veriward's driver for compiled and non-Python languages. Not imported by veriward: its source is shipped
-into the sandbox and run by the sandbox's python3 as pid 1 of the job.
+"""veriward's runner for compiled and other non-Python languages. Not imported by veriward: its source is
+shipped into the sandbox (after the prelude) and run by the sandbox's python3 as pid 1 of the job.
 
 It reads the job (JSON) on stdin, compiles the submission once under the compile limits, keeps the build
 in its own memory, then runs each test in its own process from a fresh copy of the build in an emptied
 /tmp, killing every other process between tests. It writes one JSON record per line on its stdout, which
-no candidate process can reach (children never inherit it and the driver is not dumpable):
+no candidate process can reach (children never inherit it and the runner is not dumpable):
   {"ready": true}, {"compile": {...}}, {"test": i, ...} per test, {"done": true}.
 A function-call test's program writes one JSON line on a result pipe (fd given in its argv); expected
 values never enter the sandbox: the verdict is computed by veriward from these records.
 """
 
 import json
-import math
 import os
-import resource
 import signal
 import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # in the sandbox these come from the prelude shipped in front of this source
-    from veriward.verifiers.code._driver_common import (
+    from veriward.verifiers.code._runner.prelude import (
         _dumps,
-        _excerpt,
         _fresh_scratch,
         _head,
         _limiter,
-        _no_dump,
         _pump,
         _sweep,
         _write_fd,
+        run_process,
+        run_tests,
+        serve,
+        test_record,
     )
 
 _BUILD = "/tmp/.vw-build"
-_MAX_BUILD = 64 * 1024 * 1024  # bytes of build output kept for the tests
-_MAX_RESULT = 64 * 1024 * 1024
 
 
 def _expand(argv, job, fd=None):
@@ -64,8 +61,8 @@ def _spawn(argv, cwd, env, limiter, out, err, pass_fds=()):
     )
 
 
-def _snapshot(root):
-    """The build directory's files (relative path -> (bytes, mode)), or None when over the size cap."""
+def _snapshot(root, limit):
+    """The build directory's files (relative path -> (bytes, mode)), or None when over `limit` bytes."""
     files, total = {}, 0
     for dirpath, _, names in os.walk(root):
         for name in names:
@@ -73,9 +70,9 @@ def _snapshot(root):
             if os.path.islink(path) or not os.path.isfile(path):
                 continue
             with open(path, "rb") as f:
-                data = f.read(_MAX_BUILD + 1)
+                data = f.read(limit + 1)
             total += len(data)
-            if total > _MAX_BUILD:
+            if total > limit:
                 return None
             files[os.path.relpath(path, root)] = (data, os.stat(path).st_mode & 0o755)
     return files
@@ -98,13 +95,13 @@ def _compile(job, env, deadline):
         with open(os.path.join(_BUILD, name), "w", encoding="utf-8") as f:
             f.write(text)
     if not job["compile"]:
-        return {"status": "ok", "time_s": 0.0}, _snapshot(_BUILD)
+        return {"status": "ok", "time_s": 0.0}, _snapshot(_BUILD, job["max_build"])
     log = "/tmp/.vw-compile.log"
-    limit_s = job["compile_time_s"]
+    cpu_s = job["compile_cpu_s"]
     started = time.monotonic()
     # As for tests: CPU seconds are the limit, the wall-clock cap is looser (compilers wait on disk).
-    wall = min(2 * limit_s + 1.0, deadline - started)
-    lim = _limiter(job["compile_memory_mb"], math.ceil(limit_s), job["max_build"], job.get("nproc"))
+    wall = min(job["compile_wall_s"], deadline - started)
+    lim = _limiter(job["compile_memory_mb"], cpu_s, job["max_build"])
     with open(log, "wb") as out:
         try:
             proc = _spawn(_expand(job["compile"], job), _BUILD, env, lim, out, subprocess.STDOUT)
@@ -114,7 +111,7 @@ def _compile(job, env, deadline):
     timed_out = state != "ok"
     code = proc.wait() if not timed_out else None
     elapsed = time.monotonic() - started
-    cpu_out = code == -signal.SIGXCPU or (code == -signal.SIGKILL and elapsed >= math.ceil(limit_s))
+    cpu_out = code == -signal.SIGXCPU or (code == -signal.SIGKILL and elapsed >= cpu_s)
     timed_out = timed_out or cpu_out
     _sweep()
     rec = {
@@ -124,19 +121,14 @@ def _compile(job, env, deadline):
     }
     if timed_out:
         rec["status"] = "timeout"
-        rec["budget"] = wall < 2 * limit_s + 1.0
+        rec["budget"] = wall < job["compile_wall_s"]
         return rec, None
     if code != 0:
         rec["status"] = "failed"
         return rec, None
-    files = _snapshot(_BUILD)
+    files = _snapshot(_BUILD, job["max_build"])
     rec["status"] = "ok" if files is not None else "too_big"
     return rec, files
-
-
-def _children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _run_test(job, build, env, i, cpu_s, wall):
@@ -154,68 +146,32 @@ def _run_test(job, build, env, i, cpu_s, wall):
         argv, feed = _expand(job["run"], job), test["input"].encode()
     memory_mb = job["memory_mb"] + job["reserve_mb"]
     stack_mb = min(job["stack_mb"], job["memory_mb"] // 2)
-    lim = _limiter(memory_mb, cpu_s, job["max_output"] + 1, job.get("nproc"), stack_mb)
-    started = time.monotonic()
-    cpu0 = _children_cpu()
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = _spawn(argv, work, env, lim, out, err, () if res_w is None else (res_w,))
-    if res_w is not None:
-        os.close(res_w)
-    got, state = _pump(proc, feed, res_r, started + wall, job["memory_mb"] * 1024 * 1024)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    elapsed = time.monotonic() - started
+    lim = _limiter(memory_mb, cpu_s, job["max_output"] + 1, stack_mb)
+    fds = () if res_w is None else (res_w,)
+    ran = run_process(
+        lambda out, err: _spawn(argv, work, env, lim, out, err, fds),
+        feed,
+        res_r,
+        res_w,
+        wall,
+        job["memory_mb"],
+        out_path,
+        err_path,
+    )
     # A multi-threaded runtime (the JVM) spends its CPU seconds faster than wall time passes, so the
     # kernel's SIGKILL at the CPU limit can come before `elapsed` reaches it: look at CPU time too.
-    cpu_used = _children_cpu() - cpu0
-    _sweep()  # before reading any output, so no leftover process can still write to it
-    rec = {"test": i, "time_s": round(elapsed, 4), "exit_code": proc.returncode, "stderr": _excerpt(err_path)}
-    code = proc.returncode
-    cpu_out = code == -signal.SIGKILL and max(elapsed, cpu_used) >= cpu_s - 0.05
-    if state == "memory":
-        rec["status"] = "memory"
-    elif state == "timeout" or code == -signal.SIGXCPU or cpu_out:
-        rec["status"] = "timeout"
-    elif job["mode"] == "stdio":
-        data = _head(out_path, job["max_output"])
-        rec["status"] = "ran"
-        rec["stdout"] = data[: job["max_output"]].decode("utf-8", "replace")
-        rec["stdout_truncated"] = len(data) > job["max_output"]
-    else:
-        rec["status"] = "ran"
-        rec["result"] = got.decode("utf-8", "replace")
-        rec["stdout"] = _excerpt(out_path)
-    return rec
+    cpu_out = ran.code == -signal.SIGKILL and max(ran.elapsed, ran.cpu_used) >= cpu_s - 0.05
+    return test_record(job, i, ran, cpu_out, out_path, err_path)
 
 
-def main():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _no_dump()
-    job = json.loads(sys.stdin.buffer.read())
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    out = os.dup(1)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    _write_fd(out, _dumps({"ready": True}))
-    start = time.monotonic()
+def _compile_and_test(job, out, start):
     env = {"PATH": job["path"], "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **job["env"]}
     _fresh_scratch()
     rec, build = _compile(job, env, start + job["budget_s"])
     _write_fd(out, _dumps({"compile": rec}))
     if build is not None:
-        for i in range(len(job["tests"])):
-            left = job["budget_s"] - (time.monotonic() - start)
-            if left < 0.05:
-                _write_fd(out, _dumps({"test": i, "status": "timeout", "budget": True}))
-                continue
-            # CPU time is the limit (robust on a loaded host); wall time is a looser cap for sleepers.
-            cpu_s = max(1, math.ceil(job["time_limit_s"]))
-            wall = min(2 * job["time_limit_s"] + 1.0, left)
-            _write_fd(out, _dumps(_run_test(job, build, env, i, cpu_s, wall)))
-    _sweep()
-    _fresh_scratch()
-    _write_fd(out, _dumps({"done": True}))
+        run_tests(job, out, start, lambda i, cpu_s, wall: _run_test(job, build, env, i, cpu_s, wall))
 
 
 if __name__ == "__main__":
-    main()
+    serve(_compile_and_test)

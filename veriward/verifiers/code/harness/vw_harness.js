@@ -1,18 +1,12 @@
-"""The JavaScript function-call driver (`vw_harness.js`), shipped into the sandbox beside the submission.
-
-It reads `{"entry_point", "args"}` (JSON) on stdin, loads `solution.js` as a CommonJS module, calls the
-entry point with the JSON-decoded args (awaiting a returned promise), and writes one JSON line on the
-result pipe whose fd is its first argument: `{"value": <tagged JSON>}`, `{"unencodable": why}` or
-`{"exc": name, "msg": text}`. Values are encoded like the Python driver's (plain JSON, and tagged
-`dict`/`set` for Map, Set and objects); JavaScript has one number type, so an integral number is
-written as an integer. The verdict is computed outside the sandbox.
-"""
-
-from __future__ import annotations
-
-HARNESS_NAME = "vw_harness.js"
-
-HARNESS = r"""'use strict';
+// The JavaScript function-call harness, shipped into the sandbox beside the submission.
+//
+// It reads `{"entry_point", "args"}` (JSON) on stdin, loads `solution.js` as a CommonJS module, calls the
+// entry point with the JSON-decoded args (awaiting a returned promise), and writes one JSON line on the
+// result pipe whose fd is its first argument: `{"value": <tagged JSON>}`, `{"unencodable": why}` or
+// `{"exc": name, "msg": text}`. Values are encoded like the Python runner's (plain JSON, and tagged
+// `dict`/`set` for Map, Set and objects); JavaScript has one number type, so an integral number is
+// written as an integer. The verdict is computed outside the sandbox.
+'use strict';
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
@@ -116,4 +110,3 @@ async function main() {
 }
 
 main();
-"""

@@ -1,19 +1,15 @@
-"""The Java driver (`VwHarness.java`), compiled in the sandbox together with the submission.
-
-`VwHarness main` runs the submission's `public static void main(String[])` (whichever of its classes has
-one; `Main` first). `VwHarness case <fd>` reads `{"entry_point", "args"}` (JSON) on stdin, finds a method
-of that name and arity among the submission's classes (static, or on a new instance), converts each JSON
-arg to the parameter's declared type (primitives and boxes, String, char, BigInteger, arrays, List, Set,
-Map, Optional), calls it, and writes one JSON line on the result pipe: `{"value": <tagged JSON>}`,
-`{"unencodable": why}` or `{"exc": name, "msg": text}`. Integers are written as JSON integers and
-double/float as JSON floats, so the type-strict verdict (computed outside the sandbox) sees 3 != 3.0.
-"""
-
-from __future__ import annotations
-
-HARNESS_NAME = "VwHarness.java"
-
-HARNESS = r"""import java.io.*;
+/*
+ * The Java function-call harness, compiled in the sandbox together with the submission.
+ *
+ * `VwHarness main` runs the submission's `public static void main(String[])` (whichever of its classes has
+ * one; `Main` first). `VwHarness case <fd>` reads `{"entry_point", "args"}` (JSON) on stdin, finds a method
+ * of that name and arity among the submission's classes (static, or on a new instance), converts each JSON
+ * arg to the parameter's declared type (primitives and boxes, String, char, BigInteger, arrays, List, Set,
+ * Map, Optional), calls it, and writes one JSON line on the result pipe: `{"value": <tagged JSON>}`,
+ * `{"unencodable": why}` or `{"exc": name, "msg": text}`. Integers are written as JSON integers and
+ * double/float as JSON floats, so the type-strict verdict (computed outside the sandbox) sees 3 != 3.0.
+ */
+import java.io.*;
 import java.lang.reflect.*;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -113,33 +109,7 @@ public final class VwHarness {
   }
 
   static Object convert(Object v, Type t) {
-    if (t instanceof ParameterizedType) {
-      ParameterizedType p = (ParameterizedType) t;
-      Class<?> raw = (Class<?>) p.getRawType();
-      Type[] ta = p.getActualTypeArguments();
-      if (raw == Optional.class) return v == null ? Optional.empty() : Optional.of(convert(v, ta[0]));
-      if (Map.class.isAssignableFrom(raw)) {
-        boolean sorted = raw.isAssignableFrom(TreeMap.class) && !raw.isAssignableFrom(LinkedHashMap.class);
-        Map<Object, Object> out = sorted ? new TreeMap<>() : new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
-          out.put(key(e.getKey(), ta[0]), convert(e.getValue(), ta[1]));
-        }
-        return out;
-      }
-      if (Collection.class.isAssignableFrom(raw) || raw == Iterable.class) {
-        Collection<Object> out;
-        if (!Set.class.isAssignableFrom(raw)) {
-          out = raw.isAssignableFrom(ArrayList.class) ? new ArrayList<>() : new LinkedList<>();
-        } else if (raw.isAssignableFrom(TreeSet.class) && !raw.isAssignableFrom(LinkedHashSet.class)) {
-          out = new TreeSet<>();
-        } else {
-          out = new LinkedHashSet<>();
-        }
-        for (Object x : (List<Object>) v) out.add(convert(x, ta[0]));
-        return out;
-      }
-      return convert(v, raw);
-    }
+    if (t instanceof ParameterizedType) return convertGeneric(v, (ParameterizedType) t);
     if (t instanceof WildcardType) return convert(v, ((WildcardType) t).getUpperBounds()[0]);
     if (!(t instanceof Class)) throw new IllegalArgumentException("unsupported parameter type " + t);
     Class<?> c = (Class<?>) t;
@@ -173,6 +143,34 @@ public final class VwHarness {
       return new LinkedHashMap<>((Map<Object, Object>) v);
     }
     throw new IllegalArgumentException("cannot pass " + v.getClass().getSimpleName() + " as " + c.getName());
+  }
+
+  /** A generic parameter: Optional, a Map or a Collection of converted elements, else its raw class. */
+  static Object convertGeneric(Object v, ParameterizedType p) {
+    Class<?> raw = (Class<?>) p.getRawType();
+    Type[] ta = p.getActualTypeArguments();
+    if (raw == Optional.class) return v == null ? Optional.empty() : Optional.of(convert(v, ta[0]));
+    if (Map.class.isAssignableFrom(raw)) {
+      boolean sorted = raw.isAssignableFrom(TreeMap.class) && !raw.isAssignableFrom(LinkedHashMap.class);
+      Map<Object, Object> out = sorted ? new TreeMap<>() : new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
+        out.put(key(e.getKey(), ta[0]), convert(e.getValue(), ta[1]));
+      }
+      return out;
+    }
+    if (Collection.class.isAssignableFrom(raw) || raw == Iterable.class) {
+      Collection<Object> out;
+      if (!Set.class.isAssignableFrom(raw)) {
+        out = raw.isAssignableFrom(ArrayList.class) ? new ArrayList<>() : new LinkedList<>();
+      } else if (raw.isAssignableFrom(TreeSet.class) && !raw.isAssignableFrom(LinkedHashSet.class)) {
+        out = new TreeSet<>();
+      } else {
+        out = new LinkedHashSet<>();
+      }
+      for (Object x : (List<Object>) v) out.add(convert(x, ta[0]));
+      return out;
+    }
+    return convert(v, raw);
   }
 
   static Object key(String k, Type t) {
@@ -328,4 +326,3 @@ public final class VwHarness {
     }
   }
 }
-"""

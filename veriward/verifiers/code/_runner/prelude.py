@@ -1,8 +1,9 @@
-"""Helpers shared by veriward's sandbox drivers. Not imported by veriward: `_source.driver_source` puts this
-text in front of a driver's own source, and the whole is run as `python3 -c` inside the sandbox (a file the
-candidate could overwrite is never imported).
+"""The prelude of veriward's in-sandbox runners. Not imported by veriward: `_runner.source` puts this text in
+front of a runner's own parts, and the whole is run as `python3 -c` inside the sandbox (a file the candidate
+could overwrite is never imported). It holds what every runner does: the job's life (`serve`), one test's
+process under its limits (`run_process`), its record (`test_record`), and the wipe between tests.
 
-Between two tests the driver kills every other process, then empties what processes of one test could
+Between two tests the runner kills every other process, then empties what processes of one test could
 leave for the next: /tmp, /dev/shm, /box, POSIX message queues and every System V IPC object (shared memory,
 semaphores, message queues). While a test runs, System V shared memory and queued messages are counted
 against its memory limit (they live outside any process's address space).
@@ -14,9 +15,10 @@ import os
 import resource
 import signal
 import stat
+import sys
 import time
 
-# /box is writable in Docker (the drivers ship no files there) and read-only under bubblewrap.
+# /box is writable in Docker (the runners ship no files there) and read-only under bubblewrap.
 _SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue", "/box")
 _SYSV = (("shm", "shmctl"), ("sem", "semctl"), ("msg", "msgctl"))
 _IPC_RMID = 0
@@ -184,8 +186,10 @@ def _ipc_bytes():
     return total
 
 
-def _limiter(memory_mb, cpu_s, fsize, nproc, stack_mb=0):
-    """A preexec_fn applying one test's rlimits (CPU: SIGXCPU at the limit, SIGKILL a second later)."""
+def _limiter(memory_mb, cpu_s, fsize, stack_mb=0):
+    """A preexec_fn applying one test's rlimits (CPU: SIGXCPU at the limit, SIGKILL a second later).
+
+    The process count is the sandbox's to cap (`Limits.pids`, for the whole job), not a test's."""
 
     def apply():
         lims = [
@@ -199,8 +203,6 @@ def _limiter(memory_mb, cpu_s, fsize, nproc, stack_mb=0):
             # deep recursion needs more than the usual 8 MB main-thread stack (it grows on demand inside
             # the address-space limit); not for every runtime: glibc sizes new threads' stacks by it
             lims.append((resource.RLIMIT_STACK, stack_mb * 1024 * 1024))
-        if nproc:
-            lims.append((resource.RLIMIT_NPROC, nproc))
         for res, want in lims:
             hard = resource.getrlimit(res)[1]
             v = want if hard == resource.RLIM_INFINITY else min(want, hard)
@@ -210,11 +212,16 @@ def _limiter(memory_mb, cpu_s, fsize, nproc, stack_mb=0):
     return apply
 
 
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _pump(proc, feed, res_r, deadline, ipc_limit):
     """Feed the child's stdin and collect its result pipe until it exits.
 
     Returns (result bytes, "ok" | "timeout" | "memory"); "memory" when System V shared memory and
-    queued messages went over `ipc_limit` bytes (every process but the driver is then killed).
+    queued messages went over `ipc_limit` bytes (every process but the runner is then killed).
     """
     import selectors
 
@@ -270,6 +277,80 @@ def _pump(proc, feed, res_r, deadline, ipc_limit):
 
 
 _MAX_RESULT = 64 * 1024 * 1024
+_MB = 1024 * 1024
+
+
+class Ran:
+    """How one test's process ended: exit code, "ok" | "timeout" | "memory", wall and CPU seconds, result."""
+
+    def __init__(self, code, state, elapsed, cpu_used, got):
+        self.code, self.state, self.elapsed, self.cpu_used, self.got = code, state, elapsed, cpu_used, got
+
+
+def run_process(start, feed, res_r, res_w, wall, memory_mb, out_path, err_path):
+    """Start one test's process (`start(out, err)` -> Popen), feed it, read its result pipe until it exits
+    or `wall` seconds pass, then kill it and everything else (so no leftover can still write its output)."""
+    started = time.monotonic()
+    cpu0 = _children_cpu()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = start(out, err)
+    if res_w is not None:
+        os.close(res_w)
+    got, state = _pump(proc, feed, res_r, started + wall, memory_mb * _MB)
+    elapsed = time.monotonic() - started
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    cpu_used = _children_cpu() - cpu0
+    _sweep()
+    return Ran(proc.returncode, state, elapsed, cpu_used, got)
+
+
+def test_record(job, i, ran, cpu_out, out_path, err_path):
+    """The record of test `i`: its status and what it wrote (stdout for stdio, the result pipe otherwise).
+    `cpu_out`: the process was killed at its CPU limit (SIGKILL is the limit's second step)."""
+    rec = {"test": i, "time_s": round(ran.elapsed, 4), "exit_code": ran.code, "stderr": _excerpt(err_path)}
+    if ran.state == "memory":
+        rec["status"] = "memory"
+    elif ran.state == "timeout" or ran.code == -signal.SIGXCPU or cpu_out:
+        rec["status"] = "timeout"
+    elif job["mode"] == "stdio":
+        data = _head(out_path, job["max_output"])
+        rec["status"] = "ran"
+        rec["stdout"] = data[: job["max_output"]].decode("utf-8", "replace")
+        rec["stdout_truncated"] = len(data) > job["max_output"]
+    else:
+        rec["status"] = "ran"
+        rec["result"] = ran.got.decode("utf-8", "replace")
+        rec["stdout"] = _excerpt(out_path)
+    return rec
+
+
+def run_tests(job, out, start, run_test):
+    """Each test in turn (`run_test(i, cpu_s, wall_s)` -> record) while the job's budget lasts."""
+    for i in range(len(job["tests"])):
+        left = job["budget_s"] - (time.monotonic() - start)
+        if left < 0.05:
+            _write_fd(out, _dumps({"test": i, "status": "timeout", "budget": True}))
+            continue
+        # CPU time is the limit (robust on a loaded host); wall time is a looser cap for sleepers.
+        _write_fd(out, _dumps(run_test(i, job["test_cpu_s"], min(job["test_wall_s"], left))))
+
+
+def serve(body):
+    """The runner's life as pid 1 of the sandbox: read the job (JSON) on stdin, keep stdout for its records
+    alone (no child inherits it; the runner is not dumpable), `body(job, out, start)`, then wipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _no_dump()
+    job = json.loads(sys.stdin.buffer.read())
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    out = os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    _write_fd(out, _dumps({"ready": True}))
+    body(job, out, time.monotonic())
+    _sweep()
+    _fresh_scratch()
+    _write_fd(out, _dumps({"done": True}))
 
 
 def _head(path, limit):

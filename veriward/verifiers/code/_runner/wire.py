@@ -1,4 +1,4 @@
-"""How values cross a process boundary inside the sandbox (shipped into it; see `_source.driver_source`).
+"""How values cross a process boundary inside the sandbox (shipped into it; see `_runner.source`).
 
 Tagged JSON built only from the data a value holds, never pickle: a receiver rebuilds genuine builtin and
 standard-library objects, so no method of a candidate's class (`__eq__`, `__repr__`, `__reduce__`, ...)

@@ -1,7 +1,7 @@
 """The candidate's side of a checker test, and the checker's handle on it (shipped into the sandbox).
 
 The candidate runs in its own process (role `serve`) and answers one JSON request per line: get or set an
-attribute, call, index, len, bool, str, iterate. Plain data comes back by value (see `_driver_wire`);
+attribute, call, index, len, bool, str, iterate. Plain data comes back by value (see `wire`);
 anything else stays in the candidate and comes back as a reference, which the checker sees as a `Remote`.
 A `Remote` forwards what the test asks of the object, but never a comparison: `==` between a Remote and
 anything is identity, so an object whose `__eq__` always says yes equals nothing the test expected.
@@ -24,8 +24,8 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
-    from veriward.verifiers.code._driver_common import _dumps, _write_fd
-    from veriward.verifiers.code._driver_wire import Unencodable, decode, encode
+    from veriward.verifiers.code._runner.prelude import _dumps, _write_fd
+    from veriward.verifiers.code._runner.wire import Unencodable, decode, encode
 
 _MAX_LINE = 64 * 1024 * 1024
 _MAX_FORWARD = 1024 * 1024
@@ -214,7 +214,7 @@ class Conn:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", self.job["driver"], "serve", str(req_r), str(resp_w)],
+            [sys.executable, "-I", "-B", "-c", self.job["runner"], "serve", str(req_r), str(resp_w)],
             stdin=subprocess.DEVNULL,
             stdout=1,
             stderr=2,

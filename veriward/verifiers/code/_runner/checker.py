@@ -1,4 +1,4 @@
-"""The checker and the special judge (shipped into the sandbox; see `_driver_remote` for the candidate side).
+"""The checker and the special judge (shipped into the sandbox; see `remote` for the candidate side).
 
 Role `check` runs one test of test code against the candidate, in its own non-dumpable process that the
 candidate cannot reach. Kinds:
@@ -26,9 +26,9 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
-    from veriward.verifiers.code._driver_common import _dumps, _no_dump, _write_fd
-    from veriward.verifiers.code._driver_remote import CandidateGone, Conn, Remote, SolutionModule
-    from veriward.verifiers.code._driver_wire import decode
+    from veriward.verifiers.code._runner.prelude import _dumps, _no_dump, _write_fd
+    from veriward.verifiers.code._runner.remote import CandidateGone, Conn, Remote, SolutionModule
+    from veriward.verifiers.code._runner.wire import decode
 
 
 class Infra(Exception):
