@@ -10,7 +10,7 @@ import pytest
 
 import veriward
 from veriward import Engine, RequestError, Settings, Verdict
-from veriward._pool import WorkerDied
+from veriward.errors import WorkerDied
 
 
 @pytest.fixture

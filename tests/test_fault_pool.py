@@ -20,7 +20,8 @@ import _pool_tasks
 import pytest
 
 from veriward import Engine, Settings, Verdict
-from veriward._pool import WorkerDied, WorkerPool
+from veriward._pool import WorkerPool
+from veriward.errors import WorkerDied
 
 RIGHT = {"verifier": "math", "response": r"\boxed{\frac{1}{2}}", "reference": "0.5"}
 WRONG = {"verifier": "math", "response": r"\boxed{3}", "reference": "0.5"}

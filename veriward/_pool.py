@@ -22,14 +22,11 @@ from typing import Any, TypeVar
 
 from veriward import _worker
 from veriward._spawner import Spawner
+from veriward.errors import WorkerDied
 from veriward.verifiers.base import Outcome
 
 T = TypeVar("T")
 log = logging.getLogger("veriward.pool")
-
-
-class WorkerDied(Exception):
-    """A pool worker exited while running a task (crash, OOM kill, killed from outside)."""
 
 
 class PoolUnavailable(Exception):

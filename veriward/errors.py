@@ -30,3 +30,7 @@ class Overloaded(VeriwardError):
 
 class ScorerUnavailable(VeriwardError):
     """The scorer cannot work here (a missing toolchain, a dead backend): the verdict is `error`."""
+
+
+class WorkerDied(VeriwardError):
+    """A pool worker exited while running a task (crash, OOM kill, killed from outside)."""

@@ -10,7 +10,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from veriward.verifiers.lean._lexer import LexError, Token, tokenize
+from veriward.verifiers.lean import LexError, Token, tokenize
 
 
 @dataclass(frozen=True)

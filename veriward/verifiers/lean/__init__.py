@@ -17,6 +17,7 @@ from veriward.verifiers.base import Context, Outcome, Verifier
 from veriward.verifiers.lean import _dojo
 from veriward.verifiers.lean._check import check_proof
 from veriward.verifiers.lean._gate import gate_reason, scan
+from veriward.verifiers.lean._lexer import LexError, Token, tokenize
 from veriward.verifiers.lean._pool import HeaderError, PoolConfig, ReplPool, build_argv
 from veriward.verifiers.lean._reference import ReferenceError, check_header, check_statement
 from veriward.verifiers.lean._repl import MemoryExceeded, ReplDied, ReplProtocolError
@@ -307,8 +308,11 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 __all__ = [
     "INSTALL_HINT",
     "LeanVerifier",
+    "LexError",
+    "Token",
     "jail_config",
     "lean_version",
     "missing_toolchain",
     "replay_config",
+    "tokenize",
 ]

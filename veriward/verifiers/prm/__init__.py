@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from veriward.errors import RequestError, ScorerUnavailable
+from veriward.errors import RequestError, ScorerUnavailable, WorkerDied
 from veriward.settings import Settings, get_settings
 from veriward.verifiers.base import AsyncVerifier, Context, Outcome
 from veriward.verifiers.prm._aggregate import Aggregation
@@ -138,8 +138,6 @@ class PrmVerifier(AsyncVerifier):
         self, response: str, ref: PrmReference, opts: PrmOptions, kinds: list[str], ctx: Context
     ) -> Analysis:
         """Splitting, claim checks, repeats and the gold-answer check, in a killable pool worker."""
-        from veriward._pool import WorkerDied  # not at import: the pool's workers import the scorers
-
         if ctx.engine is None:
             raise ScorerUnavailable("the PRM scorer needs an engine's worker pool")
         req = Request(
