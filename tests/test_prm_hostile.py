@@ -85,8 +85,9 @@ def test_splitter_and_claim_reader_are_linear(unit: list[str]) -> None:
     piece = "".join(unit)
     small = piece * max(1, 2_500 // len(piece))
     large = piece * (8 * max(1, 2_500 // len(piece)))
+    # The better of two runs at each size: a scheduler hiccup on a loaded machine is not the parser's.
     t_small = min(_elapsed(lambda: _read_all(small)) for _ in range(2))
-    t_large = _elapsed(lambda: _read_all(large))
+    t_large = min(_elapsed(lambda: _read_all(large)) for _ in range(2))
     assert t_large <= 24 * t_small + 0.5, (piece, t_small, t_large)
 
 
