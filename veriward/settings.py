@@ -62,7 +62,9 @@ class Settings(BaseSettings):
 
     # Code scorer sandbox (see README, Code scorer)
     sandbox: str = Field(
-        default="auto", pattern="^(auto|docker|process)$", description="docker, process, auto"
+        default="auto",
+        pattern="^(auto|layered|docker|process)$",
+        description="layered, docker, process, auto (the first of those that works)",
     )
     sandbox_image: str = Field(default="veriward-sandbox-python:latest", description="Docker runner image")
     sandbox_jobs: int = Field(default=6, ge=1, description="submissions run in sandboxes at once")

@@ -1,6 +1,6 @@
-"""Sandboxes that run untrusted code: Docker containers or bubblewrap, behind one interface.
+"""Sandboxes that run untrusted code: Docker containers, bubblewrap, or bubblewrap inside Docker.
 
-    sb = select_sandbox("auto")          # Docker if the engine and image are there, else bubblewrap
+    sb = select_sandbox("auto")          # layered where Docker can host it, else Docker, else bubblewrap
     await sb.start()
     result = await sb.run(["python3", "main.py"], files={"main.py": b"print(1)"}, limits=Limits(wall_s=5))
     await sb.close()
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from veriward.sandbox._base import BOX_DIR, TMP_DIR, Limits, RunResult, Sandbox, SandboxUnavailable
 from veriward.sandbox._docker import DEFAULT_IMAGE, DockerSandbox
+from veriward.sandbox._layered import LayeredSandbox
 from veriward.sandbox._process import ProcessSandbox
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "TMP_DIR",
     "BackendStatus",
     "DockerSandbox",
+    "LayeredSandbox",
     "Limits",
     "ProcessSandbox",
     "RunResult",
@@ -32,7 +34,8 @@ __all__ = [
     "select_sandbox",
 ]
 
-KINDS = ("auto", "docker", "process")
+KINDS = ("auto", "layered", "docker", "process")
+BACKENDS = ("layered", "docker", "process")  # what `auto` tries, in this order
 
 
 @dataclass
@@ -43,6 +46,8 @@ class BackendStatus:
 
 
 def _make(kind: str, image: str, max_jobs: int, warm: int) -> Sandbox:
+    if kind == "layered":
+        return LayeredSandbox(image=image, warm=warm, max_jobs=max_jobs)
     if kind == "docker":
         return DockerSandbox(image=image, warm=warm, max_jobs=max_jobs)
     if kind == "process":
@@ -53,11 +58,11 @@ def _make(kind: str, image: str, max_jobs: int, warm: int) -> Sandbox:
 def select_sandbox(
     kind: str = "auto", image: str = DEFAULT_IMAGE, max_jobs: int = 8, warm: int = 2
 ) -> Sandbox:
-    """The backend to use: `docker`, `process`, or `auto` (Docker when usable, else bubblewrap).
+    """The backend to use: `layered`, `docker`, `process`, or `auto` (the first of those that works).
 
     Raises `SandboxUnavailable` (with every backend's reason) when the requested one cannot work.
     """
-    kinds = ("docker", "process") if kind == "auto" else (kind,)
+    kinds = BACKENDS if kind == "auto" else (kind,)
     reasons = []
     for k in kinds:
         sb = _make(k, image, max_jobs, warm)
@@ -71,7 +76,7 @@ def select_sandbox(
 def doctor(image: str = DEFAULT_IMAGE) -> list[BackendStatus]:
     """Which backends work on this host, and why not."""
     out = []
-    for k in ("docker", "process"):
+    for k in BACKENDS:
         reason = _make(k, image, 1, 0).check()
         out.append(BackendStatus(k, reason is None, reason or "works"))
     return out
