@@ -2,9 +2,8 @@
 
 On a real Docker engine: how the containers are made, when they are recycled, that a job leaves nothing
 for the next job in the same container, and that a job can neither see nor signal the agent nor another
-job. The syscall filters are checked twice: the inner BPF program against a reference decision for every
-call number (an interpreter of classic BPF here), and both filters on the real kernel beside the Docker
-backend's errnos.
+job. Both syscall filters are checked on the real kernel beside the Docker backend's errnos (the inner BPF
+program against a reference decision, by an interpreter: tests/test_sandbox_seccomp.py).
 """
 
 from __future__ import annotations
