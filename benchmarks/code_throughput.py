@@ -7,12 +7,14 @@ Floor (same run): 48 sequential `docker run --rm --network none <image> python3 
 the cheapest possible one-container-per-submission design that does nothing. Then, per sandbox
 backend, a real `veriward serve --sandbox <backend>` on 127.0.0.1 scores the 48 canonical solutions
 (each one: its own container or bubblewrap sandbox, a test process and a separate candidate process),
-`--concurrency` requests in flight; every verdict is checked to be 1.0. The floor is measured
+`--concurrency` requests in flight, after an untimed warm-up of `--concurrency` other problems; every
+verdict is checked to be 1.0; the result cache is off (every submission is run). The floor is measured
 before and after the servers and averaged, so that load from other processes falls on both alike.
 
 Then, per compiled language and on the same servers, `--lang-n` correct a+b programs (compiled in the
-sandbox, three stdin/stdout tests each) sent at once: submissions per second beside the other backends
-(the process backend skips a language whose toolchain the host lacks), every verdict checked to be 1.0.
+sandbox, three stdin/stdout tests each) sent at once after as many others untimed: submissions per
+second beside the other backends (the process backend skips a language whose toolchain the host lacks),
+every verdict checked to be 1.0.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ def serve(backend: str) -> tuple[subprocess.Popen[bytes], str]:
         "VERIWARD_POOL_WORKERS": "1",
         "VERIWARD_SANDBOX_JOBS": "8",
         "VERIWARD_SANDBOX_WARM": "4",
+        "VERIWARD_CACHE_SIZE": "0",  # every submission scored, none answered from the result cache
     }
     cmd = [
         sys.executable,
@@ -105,13 +108,18 @@ def serve(backend: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"server for {backend} did not start")
 
 
-def through_server(url: str, reqs: list[dict[str, Any]], concurrency: int) -> tuple[float, list[float]]:
-    """(submissions per second, scores) for `reqs` sent with `concurrency` in flight."""
+def through_server(
+    url: str, warmup: list[dict[str, Any]], reqs: list[dict[str, Any]], concurrency: int
+) -> tuple[float, list[float]]:
+    """(submissions per second, scores) for `reqs` sent with `concurrency` in flight, in steady state:
+    first, untimed, `warmup` (other problems) at the same concurrency starts the sandbox and whatever
+    it keeps between submissions (a long-running server's state; the docker backend's containers are
+    single-use either way)."""
     with (
         httpx.Client(base_url=url, timeout=120) as c,
         concurrent.futures.ThreadPoolExecutor(concurrency) as ex,
     ):
-        c.post("/v1/score", json=reqs[0])  # untimed: starts the sandbox (and its warm containers)
+        list(ex.map(lambda r: c.post("/v1/score", json=r), warmup))
         time.sleep(2.0)
         start = time.perf_counter()
         results = list(ex.map(lambda r: c.post("/v1/score", json=r).json(), reqs))
@@ -119,8 +127,9 @@ def through_server(url: str, reqs: list[dict[str, Any]], concurrency: int) -> tu
     return len(reqs) / elapsed, [r["score"] for r in results]
 
 
-def language_request(language: str) -> dict[str, Any]:
-    program = CLASSIC[language]["sum"][0]
+def language_request(language: str, k: int) -> dict[str, Any]:
+    """The correct a+b program, made distinct by a trailing comment: each one is compiled and run."""
+    program = CLASSIC[language]["sum"][0] + f"// submission {k}\n"
     return {
         "verifier": "code",
         "response": f"```{language}\n{program}```\n",
@@ -138,11 +147,11 @@ def languages_through_server(
         if backend == "process" and missing_host_tools(language):
             out[language] = f"skipped: the host lacks {missing_host_tools(language)}"
             continue
-        req = language_request(language)
+        reqs = [language_request(language, k) for k in range(2 * n)]
         with httpx.Client(base_url=url, timeout=600) as c, concurrent.futures.ThreadPoolExecutor(n) as ex:
-            c.post("/v1/score", json=req)  # untimed: this language's sandbox (image, warm containers)
+            list(ex.map(lambda r: c.post("/v1/score", json=r), reqs[n:]))  # untimed: as for HumanEval
             start = time.perf_counter()
-            results = list(ex.map(lambda r: c.post("/v1/score", json=r).json(), [req] * n))
+            results = list(ex.map(lambda r: c.post("/v1/score", json=r).json(), reqs[:n]))
             out[language] = (n / (time.perf_counter() - start), [r["score"] for r in results])
     return out
 
@@ -181,13 +190,14 @@ def main() -> int:
     args = ap.parse_args()
     languages = [x for x in args.languages.split(",") if x]
     per_language: dict[str, dict[str, tuple[float, list[float]] | str]] = {}
-    reqs = [request(p) for p in problems(args.n)]
+    every = [request(p) for p in problems(args.n + args.concurrency)]
+    reqs, warmup = every[: args.n], every[args.n :]
     floor_before = docker_floor(args.n)
     rates: dict[str, float] = {}
     for backend in args.backends.split(","):
         proc, url = serve(backend)
         try:
-            rate, scores = through_server(url, reqs, args.concurrency)
+            rate, scores = through_server(url, warmup, reqs, args.concurrency)
             per_language[backend] = languages_through_server(url, backend, languages, args.lang_n)
         finally:
             proc.terminate()
