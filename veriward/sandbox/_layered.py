@@ -74,6 +74,7 @@ class LayeredSandbox(Sandbox):
         self._idle: list[Container] = []  # most recently used last
         self._lock = threading.Lock()
         self._creating = 0
+        self._live: set[str] = set()  # ids of containers made and not yet retired (idle or serving a job)
         self._upkeep: asyncio.Task[None] | None = None
         self._closing = False
         self._wake = asyncio.Event()
@@ -166,9 +167,14 @@ class LayeredSandbox(Sandbox):
         return c.runs < self.max_runs and time.monotonic() - c.born < self.max_age_s
 
     def _make(self, limits: Limits) -> Container:
-        return create(self._api(), self.image, limits, self.owner, self.max_age_s + _SLACK_S)
+        c = create(self._api(), self.image, limits, self.owner, self.max_age_s + _SLACK_S)
+        with self._lock:
+            self._live.add(c.cid)
+        return c
 
     def _retire(self, c: Container) -> None:
+        with self._lock:
+            self._live.discard(c.cid)
         if self._executor is not None:
             self._executor.submit(remove, self._api(), c)
         else:
@@ -194,11 +200,11 @@ class LayeredSandbox(Sandbox):
                     return c
         return None
 
-    async def _container(self, limits: Limits) -> Container:
+    async def _container(self, limits: Limits, fresh: bool) -> Container:
         if container_key(limits) != container_key(self.default_limits):
             self.default_limits = limits  # warm containers follow the limits jobs actually ask for
             self._wake.set()
-        c = self._take_idle(container_key(limits))
+        c = None if fresh else self._take_idle(container_key(limits))
         if c is not None:
             return c
         loop = asyncio.get_running_loop()
@@ -228,7 +234,9 @@ class LayeredSandbox(Sandbox):
                 self._idle = keep[over:]
                 old += keep[:over]
                 key = container_key(self.default_limits)
-                short = self.warm - self._creating - sum(c.key == key for c in self._idle)
+                # no more than max_jobs containers in all: past that, one serving a job comes back first
+                room = self.max_jobs - (len(self._live) - len(old)) - self._creating
+                short = min(room, self.warm - self._creating - sum(c.key == key for c in self._idle))
             for c in old:
                 self._retire(c)
             if short > 0:
@@ -267,10 +275,11 @@ class LayeredSandbox(Sandbox):
         await self._slots.acquire()
         for attempt in (1, 2):
             try:
-                res = await self._run_once(argv, checked, stdin, limits)
+                res = await self._run_once(argv, checked, stdin, limits, fresh=attempt == 2)
             except NotStarted as exc:
                 # An idle container that vanished (removed from outside, the engine restarted) is the
-                # pool's loss, not the job's: once, on a fresh one.
+                # pool's loss, not the job's: once more, on a container made for it (the other idle
+                # ones may be gone too).
                 metrics.sandbox_failure(self.name, "attach")
                 if attempt == 2:
                     raise SandboxUnavailable(str(exc)) from None
@@ -282,12 +291,12 @@ class LayeredSandbox(Sandbox):
         raise AssertionError("unreachable")
 
     async def _run_once(
-        self, argv: list[str], files: dict[str, bytes], stdin: bytes, limits: Limits
+        self, argv: list[str], files: dict[str, bytes], stdin: bytes, limits: Limits, fresh: bool
     ) -> RunResult:
         """One try (the caller holds a slot, which this hands on to the job's thread)."""
         assert self._slots is not None and self._executor is not None
         try:
-            c = await self._container(limits)
+            c = await self._container(limits, fresh)
         except BaseException as exc:
             self._slots.release()
             if isinstance(exc, SandboxUnavailable):
