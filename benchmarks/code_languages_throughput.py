@@ -80,7 +80,7 @@ def bare(language: str, n: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--backend", default="process", choices=("process", "docker"))
+    ap.add_argument("--backend", default="process", choices=("process", "docker", "layered"))
     ap.add_argument("--languages", default=",".join(CLASSIC))  # the compiled and other languages
     ap.add_argument("--n", type=int, default=8, help="submissions per language")
     ap.add_argument("--jobs", type=int, default=4, help="submissions in sandboxes at once")

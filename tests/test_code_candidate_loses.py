@@ -1,4 +1,4 @@
-"""A candidate can only lose, on both sandbox backends, through a real server.
+"""A candidate can only lose, on every sandbox backend, through a real server.
 
 Each candidate-side failure of the issue as a real program: result records the host cannot decode
 (written raw by Python, JavaScript and Java programs), lone surrogates in exception text, control-flow
@@ -16,20 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
+from _backends import BACKENDS, language_skip
 from conftest import LiveServer
 
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox, doctor
 from veriward.settings import Settings
-from veriward.verifiers.code._languages import image_for, missing_host_tools
-
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -41,12 +31,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
 
 
 def _needs(server: LiveServer, language: str) -> None:
-    if getattr(server, "backend", "") == "process":
-        missing = missing_host_tools(language)
-        if missing:
-            pytest.skip(f"the host lacks {missing} for {language}")
-    elif not {s.name: s for s in doctor(image_for(language, DEFAULT_IMAGE))}["docker"].ok:
-        pytest.skip(f"no Docker image for {language} (veriward sandbox build-image --language {language})")
+    why = language_skip(server.backend, language)  # type: ignore[attr-defined]
+    if why:
+        pytest.skip(why)
 
 
 def score_all(server: LiveServer, requests: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -257,7 +244,7 @@ def test_no_state_reaches_the_next_test(server: LiveServer) -> None:
         },
     }
     for language in ("c", "cpp"):
-        if getattr(server, "backend", "") == "process" and missing_host_tools(language):
+        if language_skip(server.backend, language):  # type: ignore[attr-defined]
             continue
         requests[f"{language}/stdio"] = {
             "response": _fence(C_LEAK, language),

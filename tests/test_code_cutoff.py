@@ -15,21 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _backends import BACKENDS, make
 from conftest import LiveServer
 
 from veriward.metrics import Metrics, deactivate
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, Limits, ProcessSandbox, RunResult
+from veriward.sandbox import Limits, RunResult
 from veriward.verifiers.code._reference import parse_reference
 from veriward.verifiers.code._verdict import outcome
-
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 
 RAW_REF: dict[str, Any] = {
     "language": "python",
@@ -134,7 +126,11 @@ def _kill_container(pid: int) -> None:
     subprocess.run(["docker", "kill", ids[-1]], check=True, capture_output=True, timeout=60)
 
 
-KILLERS: dict[str, Callable[[int], None]] = {"process": _kill_process_sandbox, "docker": _kill_container}
+KILLERS: dict[str, Callable[[int], None]] = {
+    "process": _kill_process_sandbox,
+    "docker": _kill_container,
+    "layered": _kill_container,
+}
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -183,7 +179,7 @@ def test_sandbox_killed_from_outside_is_error_and_counted(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_sandbox_runs_and_timeouts_count_into_the_active_app(backend: str) -> None:
-    box = ProcessSandbox() if backend == "process" else DockerSandbox(DEFAULT_IMAGE, warm=0)
+    box = make(backend, warm=0)
     m = Metrics()
     token = m.activate()
     try:

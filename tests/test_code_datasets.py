@@ -1,4 +1,4 @@
-"""Datasets as users bring them (`reference.format`), on both sandbox backends, through a real server.
+"""Datasets as users bring them (`reference.format`), on every sandbox backend, through a real server.
 
 Rows from the shared samples (MBPP, KodCode, APPS) and rows in the published shapes of the others
 (LiveCodeBench, CodeContests): reference solutions score 1.0 and broken ones (every `return` made
@@ -21,22 +21,15 @@ from typing import Any
 
 import httpx
 import pytest
+from _backends import BACKENDS, REASONS, language_skip
 from conftest import SHARED, LiveServer
 
 from veriward.errors import RequestError
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
+from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox
 from veriward.settings import Settings
-from veriward.verifiers.code._languages import image_for, missing_host_tools
+from veriward.verifiers.code._languages import image_for
 from veriward.verifiers.code._reference import parse_reference
 
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 CODE = SHARED / "benchmarks" / "code"
 
 
@@ -392,7 +385,7 @@ def test_livecodebench_and_codecontests_rows(server: LiveServer) -> None:
             "reference": cc,
         },
     }
-    if not (getattr(server, "backend", "") == "process" and missing_host_tools("cpp")):
+    if not language_skip(server.backend, "cpp"):  # type: ignore[attr-defined]
         cpp = (
             "#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << '\\n'; }"
         )
@@ -401,7 +394,7 @@ def test_livecodebench_and_codecontests_rows(server: LiveServer) -> None:
 
 
 @pytest.mark.docker
-@pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")
+@pytest.mark.skipif(REASONS["docker"] is not None, reason="no docker")
 def test_a_sandbox_without_pytest_is_an_error_not_a_zero(make_server: Any) -> None:
     # The node image has python3 but no pytest: infrastructure, so `error` (a trainer drops it), while the
     # same image still runs tests that need no pytest.

@@ -1,7 +1,7 @@
 """Reward hacks against the code scorer: none may score above an honest wrong answer.
 
 Every hack runs in every reference form that calls a function (`cases`, `test_code`, MBPP-style
-`asserts`, KodCode-style `pytest`) plus `stdio`, on both sandbox backends, through a real server. The
+`asserts`, KodCode-style `pytest`) plus `stdio`, on every sandbox backend, through a real server. The
 honest wrong answer (`a - b`) scores 0 on these tests, so every hack must score 0 and never be
 `correct`; after the bombs the server still scores an honest correct answer 1.0.
 """
@@ -18,19 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from _backends import BACKENDS
 from conftest import LiveServer
 
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
 from veriward.settings import Settings
-
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 
 CASES = [{"args": [1, 2], "expected": 3}, {"args": [2, 3], "expected": 5}, {"args": [10, -4], "expected": 6}]
 TEST_CODE = (

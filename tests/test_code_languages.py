@@ -1,8 +1,9 @@
 """The code scorer in C, C++, Java, JavaScript, Go and Rust, on real toolchains in real sandboxes.
 
 Each language runs on the process backend (bubblewrap with the host's toolchains; a language whose
-toolchain the host lacks is skipped, saying which program is missing) and on Docker (its runner image,
-which CI builds). Compiles are slow on small machines, so each test sends its few submissions at once.
+toolchain the host lacks is skipped, saying which program is missing), on Docker and on the layered
+backend (its runner image, which CI builds). Compiles are slow on small machines, so each test sends its
+few submissions at once.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _backends import BACKENDS, language_skip
 from _code_language_programs import BROKEN, CLASSIC, HOSTILE, HOSTILE_MODES, TESTS, wrong
 
 from veriward._sync import SyncEngine
 from veriward.errors import RequestError
 from veriward.models import ScoreResult
-from veriward.sandbox import DEFAULT_IMAGE, ProcessSandbox, doctor
+from veriward.sandbox import ProcessSandbox
 from veriward.settings import Settings
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.code._driver import Driver
@@ -30,19 +32,6 @@ from veriward.verifiers.code._languages import LANGUAGES, image_for, missing_hos
 from veriward.verifiers.code._reference import parse_reference
 
 LANGS = sorted(n for n in LANGUAGES if n != "python")  # the compiled and other languages (Python: elsewhere)
-BACKENDS = [
-    pytest.param("process", id="process"),
-    pytest.param("docker", id="docker", marks=pytest.mark.docker),
-]
-
-
-def _docker_skip(language: str) -> str | None:
-    """Why Docker cannot run `language` here (no engine, or its runner image is not built), else None."""
-    image = image_for(language, DEFAULT_IMAGE)
-    status = {s.name: s for s in doctor(image)}["docker"]
-    if not status.ok:
-        return f"Docker cannot run {language} here: {status.reason}"
-    return None
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -54,14 +43,9 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[str, SyncEngine]]:
 
 
 def _usable(backend: str, language: str) -> None:
-    if backend == "process":
-        missing = missing_host_tools(language)
-        if missing:
-            pytest.skip(f"the host has no {language} toolchain for the process backend: missing {missing}")
-    else:
-        reason = _docker_skip(language)
-        if reason:
-            pytest.skip(f"{reason} (veriward sandbox build-image --language {language})")
+    why = language_skip(backend, language)
+    if why:
+        pytest.skip(why)
 
 
 def _score(eng: SyncEngine, requests: list[dict[str, Any]]) -> list[ScoreResult]:

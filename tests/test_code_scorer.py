@@ -1,4 +1,4 @@
-"""The code scorer through a real server on loopback, on both sandbox backends."""
+"""The code scorer through a real server on loopback, on every sandbox backend."""
 
 from __future__ import annotations
 
@@ -7,19 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _backends import BACKENDS
 from conftest import LiveServer
 
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
 from veriward.settings import Settings
-
-_REASONS = {"process": ProcessSandbox().check(), "docker": DockerSandbox(DEFAULT_IMAGE).check()}
-BACKENDS = [
-    pytest.param("process", marks=pytest.mark.skipif(_REASONS["process"] is not None, reason="no bwrap")),
-    pytest.param(
-        "docker",
-        marks=[pytest.mark.docker, pytest.mark.skipif(_REASONS["docker"] is not None, reason="no docker")],
-    ),
-]
 
 ADD_CASES = [
     {"args": [1, 2], "expected": 3},

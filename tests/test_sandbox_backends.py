@@ -1,4 +1,4 @@
-"""The sandbox interface on both real backends: limits, isolation, cleanup, and no unsandboxed fallback."""
+"""The sandbox interface on every real backend: limits, isolation, cleanup, and no unsandboxed fallback."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from _backends import BACKENDS, REASONS, make
 
 from veriward.sandbox import (
-    DEFAULT_IMAGE,
     DockerSandbox,
     Limits,
     ProcessSandbox,
@@ -24,28 +24,13 @@ from veriward.sandbox import (
 )
 from veriward.sandbox._docker import LABEL
 
-_DOCKER_REASON = DockerSandbox(DEFAULT_IMAGE).check()
-_PROCESS_REASON = ProcessSandbox().check()
-
-BACKENDS = [
-    pytest.param(
-        "process", marks=pytest.mark.skipif(_PROCESS_REASON is not None, reason=str(_PROCESS_REASON))
-    ),
-    pytest.param(
-        "docker",
-        marks=[
-            pytest.mark.docker,
-            pytest.mark.skipif(_DOCKER_REASON is not None, reason=str(_DOCKER_REASON)),
-        ],
-    ),
-]
+_DOCKER_REASON = REASONS["docker"]
+_PROCESS_REASON = REASONS["process"]
 
 
 @pytest.fixture(params=BACKENDS)
 async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
-    sb: Sandbox = (
-        ProcessSandbox(max_jobs=4) if request.param == "process" else DockerSandbox(warm=1, max_jobs=4)
-    )
+    sb = make(request.param, max_jobs=4, warm=1)
     await sb.start()
     yield sb
     await sb.close()
@@ -178,17 +163,18 @@ async def test_concurrent_jobs_do_not_see_each_other(sandbox: Sandbox) -> None:
 
 def test_select_refuses_without_a_backend() -> None:
     # No fallback to a bare subprocess: an unusable backend is refused with its reason.
-    with pytest.raises(SandboxUnavailable, match=r"veriward-no-such-image:0 not found|no Docker engine"):
-        select_sandbox("docker", image="veriward-no-such-image:0")
+    for kind in ("docker", "layered"):
+        with pytest.raises(SandboxUnavailable, match=r"veriward-no-such-image:0 not found|no Docker engine"):
+            select_sandbox(kind, image="veriward-no-such-image:0")
     reason = ProcessSandbox(bwrap="/nonexistent/bwrap").check()
     assert reason is not None and "not installed" in reason
 
 
-def test_doctor_reports_both_backends() -> None:
+def test_doctor_reports_every_backend() -> None:
     statuses = {s.name: s for s in doctor()}
-    assert set(statuses) == {"docker", "process"}
-    assert statuses["process"].ok == (_PROCESS_REASON is None)
-    assert statuses["docker"].ok == (_DOCKER_REASON is None)
+    assert set(statuses) == set(REASONS)
+    for name, reason in REASONS.items():
+        assert statuses[name].ok == (reason is None), (name, statuses[name].reason)
 
 
 @pytest.fixture

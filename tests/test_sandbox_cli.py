@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from veriward.cli import build_parser
-from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, ProcessSandbox
-from veriward.sandbox._image import FALLBACK_MIRROR, apt_mirror
+from veriward.sandbox import DEFAULT_IMAGE, DockerSandbox, LayeredSandbox, ProcessSandbox
+from veriward.sandbox._image import (
+    DOCKERFILE,
+    FALLBACK_MIRROR,
+    PACKAGES_LABEL,
+    PYTHON_PACKAGES,
+    apt_mirror,
+    image_lacks,
+    with_runner_packages,
+)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -22,8 +30,13 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_doctor_says_which_backends_work() -> None:
     res = _cli("sandbox", "doctor")
     lines = {ln.split()[0]: ln for ln in res.stdout.splitlines() if ln.split()[1:2] in (["ok"], ["FAIL"])}
-    assert set(lines) == {"docker", "process"}
-    for name, sb in (("docker", DockerSandbox(DEFAULT_IMAGE)), ("process", ProcessSandbox())):
+    assert set(lines) == {"layered", "docker", "process"}
+    backends = (
+        ("layered", LayeredSandbox(DEFAULT_IMAGE)),
+        ("docker", DockerSandbox(DEFAULT_IMAGE)),
+        ("process", ProcessSandbox()),
+    )
+    for name, sb in backends:
         reason = sb.check()
         assert (" ok " in lines[name]) == (reason is None)
         if reason is not None:
@@ -36,6 +49,35 @@ def test_build_image_skips_an_existing_image() -> None:
         return  # nothing to skip without the image; CI builds it in .ci/run
     res = _cli("sandbox", "build-image", "--tag", DEFAULT_IMAGE)
     assert res.returncode == 0 and "exists" in res.stdout
+
+
+def test_the_dockerfile_installs_and_labels_what_debootstrap_builds_do() -> None:
+    text = DOCKERFILE.read_text()
+    want = with_runner_packages(PYTHON_PACKAGES)
+    assert "bubblewrap" in want
+    assert f"LABEL {PACKAGES_LABEL}={','.join(want)}" in text
+    install = next(line for line in text.splitlines() if "apt-get install" in line)
+    assert install.split("--no-install-recommends")[1].split()[: len(want)] == list(want)
+
+
+@pytest.mark.docker
+def test_an_image_without_the_packages_label_is_rebuilt() -> None:
+    if DockerSandbox(DEFAULT_IMAGE).check() is not None:
+        pytest.skip("no Docker engine or runner image here; CI builds it in .ci/run")
+    assert image_lacks(DEFAULT_IMAGE, PYTHON_PACKAGES) == []
+    assert image_lacks("veriward-no-such-image:0", PYTHON_PACKAGES) is None
+    # An image built before the label existed (an empty one imported here): it lacks everything.
+    tag = "veriward-test-unlabelled:0"
+    subprocess.run(["docker", "import", "-", tag], input=_EMPTY_TAR, check=True, capture_output=True)
+    try:
+        assert image_lacks(tag, PYTHON_PACKAGES) == list(with_runner_packages(PYTHON_PACKAGES))
+        res = _cli("sandbox", "build-image", "--tag", tag, "--mirror", "http://127.0.0.1:9/none")
+        assert f"{tag} lacks python3, python3-pytest, bubblewrap: rebuilding it" in res.stdout, res
+    finally:
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)
+
+
+_EMPTY_TAR = bytes(10240)  # a tar archive with no members: two zero blocks, padded
 
 
 def test_serve_takes_a_sandbox_flag() -> None:

@@ -13,7 +13,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     s = get_settings()
     p = sub.add_parser("sandbox", help="build the code runner image; check which sandboxes work here")
     actions = p.add_subparsers(dest="sandbox_command", required=True)
-    b = actions.add_parser("build-image", help="build the Python runner image (no registry needed)")
+    b = actions.add_parser(
+        "build-image",
+        help="build the Python runner image (no registry needed); an image built without a package it "
+        "needs now (bubblewrap, for the layered backend) is rebuilt",
+    )
     b.add_argument("--tag", default=s.sandbox_image, help="image tag (default %(default)s)")
     b.add_argument("--suite", default="bookworm", help="Debian suite (default %(default)s)")
     b.add_argument("--mirror", default=None, help="Debian mirror (default: the one apt uses here)")
@@ -38,11 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def build_image(args: argparse.Namespace) -> int:
-    from veriward.sandbox._image import build_from_dockerfile, build_image, image_exists
+    from veriward.sandbox._image import PYTHON_PACKAGES, build_from_dockerfile, build_image
 
     if args.language != "python":
         return _sandbox_languages.build_images(args)
-    if not args.force and image_exists(args.tag):
+    if not args.force and not _sandbox_languages.needs_build(args.tag, PYTHON_PACKAGES):
         print(f"{args.tag} exists (use --force to rebuild)")
         return 0
     try:

@@ -25,12 +25,23 @@ def image_plan(language: str, python_image: str) -> dict[str, tuple[str, ...]]:
     return plan
 
 
+def needs_build(tag: str, packages: tuple[str, ...]) -> bool:
+    """No image `tag`, or one built without some of `packages` (say so)."""
+    from veriward.sandbox._image import image_lacks
+
+    lacks = image_lacks(tag, packages)
+    if lacks:
+        print(f"{tag} lacks {', '.join(lacks)}: rebuilding it", flush=True)
+    return lacks != []
+
+
 def build_images(args: argparse.Namespace) -> int:
-    """Build the images of `args.language` that do not exist yet (or all with --force), in parallel."""
-    from veriward.sandbox._image import build_image, image_exists
+    """Build the images of `args.language` that do not exist yet or lack a package (or all with --force),
+    in parallel."""
+    from veriward.sandbox._image import build_image
 
     plan = image_plan(args.language, args.tag)
-    todo = {t: p for t, p in plan.items() if args.force or not image_exists(t)}
+    todo = {t: p for t, p in plan.items() if args.force or needs_build(t, p)}
     for tag in sorted(set(plan) - set(todo)):
         print(f"{tag} exists (use --force to rebuild)")
 

@@ -26,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--sandbox",
         choices=KINDS,
         default=s.sandbox,
-        help="code sandbox: docker, process (bubblewrap) or auto = Docker when the engine and image "
-        "are there (default %(default)s)",
+        help="code sandbox: layered (bubblewrap inside hardened containers), docker, process (bubblewrap) "
+        "or auto = the first of those that works here (default %(default)s)",
     )
     p.add_argument("--ray", action="store_true", help="serve replicas on a Ray cluster (Ray Serve)")
     p.add_argument("--replicas", type=int, default=2, help="with --ray: minimum replicas")

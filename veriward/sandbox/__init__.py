@@ -1,6 +1,6 @@
-"""Sandboxes that run untrusted code: Docker containers or bubblewrap, behind one interface.
+"""Sandboxes that run untrusted code: Docker containers, bubblewrap, or bubblewrap inside Docker.
 
-    sb = select_sandbox("auto")          # Docker if the engine and image are there, else bubblewrap
+    sb = select_sandbox("auto")          # layered where Docker can host it, else Docker, else bubblewrap
     await sb.start()
     result = await sb.run(["python3", "main.py"], files={"main.py": b"print(1)"}, limits=Limits(wall_s=5))
     await sb.close()
@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from veriward.sandbox._base import BOX_DIR, TMP_DIR, Limits, RunResult, Sandbox, SandboxUnavailable
+from veriward.sandbox._bwrap import Layout, local_layout
 from veriward.sandbox._docker import DEFAULT_IMAGE, DockerSandbox
+from veriward.sandbox._layered import LayeredSandbox
 from veriward.sandbox._process import ProcessSandbox
+from veriward.sandbox._uids import host_uid
 
 __all__ = [
     "BACKENDS",
@@ -25,6 +28,8 @@ __all__ = [
     "TMP_DIR",
     "BackendStatus",
     "DockerSandbox",
+    "LayeredSandbox",
+    "Layout",
     "Limits",
     "ProcessSandbox",
     "RunResult",
@@ -32,11 +37,13 @@ __all__ = [
     "SandboxKind",
     "SandboxUnavailable",
     "doctor",
+    "host_uid",
+    "local_layout",
     "select_sandbox",
 ]
 
 # The one place the backends are named: settings, the CLI and `select_sandbox` all read these.
-SandboxKind = Literal["auto", "docker", "process"]
+SandboxKind = Literal["auto", "layered", "docker", "process"]
 KINDS: tuple[SandboxKind, ...] = get_args(SandboxKind)
 BACKENDS: tuple[SandboxKind, ...] = tuple(k for k in KINDS if k != "auto")  # what `auto` tries, in order
 
@@ -49,6 +56,8 @@ class BackendStatus:
 
 
 def _make(kind: str, image: str, max_jobs: int, warm: int) -> Sandbox:
+    if kind == "layered":
+        return LayeredSandbox(image=image, warm=warm, max_jobs=max_jobs)
     if kind == "docker":
         return DockerSandbox(image=image, warm=warm, max_jobs=max_jobs)
     if kind == "process":
@@ -59,7 +68,7 @@ def _make(kind: str, image: str, max_jobs: int, warm: int) -> Sandbox:
 def select_sandbox(
     kind: SandboxKind = "auto", image: str = DEFAULT_IMAGE, max_jobs: int = 8, warm: int = 2
 ) -> Sandbox:
-    """The backend to use: `docker`, `process`, or `auto` (Docker when usable, else bubblewrap).
+    """The backend to use: `layered`, `docker`, `process`, or `auto` (the first of those that works).
 
     Raises `SandboxUnavailable` (with every backend's reason) when the requested one cannot work.
     """

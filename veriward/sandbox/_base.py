@@ -108,25 +108,6 @@ def check_files(files: dict[str, bytes] | None) -> dict[str, bytes]:
     return out
 
 
-class BoundedBuffer:
-    """Keeps the first `limit` bytes written and counts the rest."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.data = bytearray()
-        self.dropped = 0
-
-    def write(self, chunk: bytes) -> None:
-        room = self.limit - len(self.data)
-        if room > 0:
-            self.data += chunk[:room]
-        self.dropped += max(0, len(chunk) - max(room, 0))
-
-    @property
-    def truncated(self) -> bool:
-        return self.dropped > 0
-
-
 async def run_holding_slot(
     slot: asyncio.Semaphore,
     executor: Executor,

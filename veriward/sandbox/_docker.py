@@ -25,7 +25,6 @@ from typing import Any
 from veriward import metrics
 from veriward.sandbox._base import (
     TMP_DIR,
-    BoundedBuffer,
     Limits,
     RunResult,
     Sandbox,
@@ -39,10 +38,12 @@ from veriward.sandbox._docker_setup import (
     LABEL,
     USER,
     demux,
-    expired,
+    engine_reason,
     host_config,
     owner_labels,
+    reap,
 )
+from veriward.sandbox._pipes import BoundedBuffer
 
 __all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox"]
 
@@ -82,23 +83,10 @@ class DockerSandbox(Sandbox):
         return self._client.api
 
     def check(self) -> str | None:
-        try:
-            import docker
-
-            docker.from_env  # noqa: B018 - a namespace package of that name would lack it
-        except (ImportError, AttributeError):
-            return "the Docker SDK for Python is not installed: pip install 'veriward[code]'"
-        try:
-            api = self._api()
-            api.ping()
-        except Exception as exc:
+        reason = engine_reason(self._api, self.image)
+        if reason is not None:
             self._client = None
-            return f"no Docker engine answers: {type(exc).__name__}: {str(exc)[:160]}"
-        try:
-            api.inspect_image(self.image)
-        except Exception:
-            return f"image {self.image} not found; build it with `veriward sandbox build-image`"
-        return None
+        return reason
 
     async def start(self) -> None:
         if self._executor is not None:
@@ -130,16 +118,7 @@ class DockerSandbox(Sandbox):
 
     def reap(self, own: bool) -> int:
         """Remove our own containers (`own`), or those no veriward can still be using (expired)."""
-        api = self._api()
-        now = time.time()
-        removed = 0
-        for c in api.containers(all=True, filters={"label": LABEL}):
-            mine = (c.get("Labels") or {}).get(f"{LABEL}.owner") == self.owner
-            if (own and mine) or (not own and expired(c, now)):
-                with contextlib.suppress(Exception):
-                    api.remove_container(c["Id"], force=True)
-                    removed += 1
-        return removed
+        return reap(self._api(), self.owner, own)
 
     # -- containers -------------------------------------------------------------------------------
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from typing import Any
 
-from veriward.sandbox._base import BOX_DIR, TMP_DIR, BoundedBuffer, Limits
+from veriward.sandbox._base import BOX_DIR, TMP_DIR, Limits
+from veriward.sandbox._pipes import BoundedBuffer
 
 DEFAULT_IMAGE = "veriward-sandbox-python:latest"
 LABEL = "veriward.sandbox"
@@ -50,6 +53,26 @@ os.execvp(job["argv"][0], job["argv"])
 """
 
 
+def engine_reason(api: Callable[[], Any], image: str) -> str | None:
+    """None when the Docker SDK is installed, an engine answers and `image` exists; else why not."""
+    try:
+        import docker
+
+        docker.from_env  # noqa: B018 - a namespace package of that name would lack it
+    except (ImportError, AttributeError):
+        return "the Docker SDK for Python is not installed: pip install 'veriward[code]'"
+    try:
+        client = api()
+        client.ping()
+    except Exception as exc:
+        return f"no Docker engine answers: {type(exc).__name__}: {str(exc)[:160]}"
+    try:
+        client.inspect_image(image)
+    except Exception:
+        return f"image {image} not found; build it with `veriward sandbox build-image`"
+    return None
+
+
 def host_config(api: Any, limits: Limits) -> Any:
     from docker.types import Ulimit
 
@@ -80,12 +103,12 @@ def host_config(api: Any, limits: Limits) -> Any:
     )
 
 
-def owner_labels(owner: str) -> dict[str, str]:
+def owner_labels(owner: str, lifetime_s: float = LIFETIME_S) -> dict[str, str]:
     """Labels of a new container: its owner (a random id per sandbox object) and when anyone may reap it."""
     return {
         LABEL: "1",
         f"{LABEL}.owner": owner,
-        f"{LABEL}.expires": str(int(time.time()) + LIFETIME_S),
+        f"{LABEL}.expires": str(int(time.time() + lifetime_s)),
         # For people reading `docker ps`; never used to decide (both collide across pid namespaces).
         f"{LABEL}.host": socket.gethostname(),
         f"{LABEL}.pid": str(os.getpid()),
@@ -100,6 +123,19 @@ def expired(container: dict[str, Any], now: float) -> bool:
     except (KeyError, ValueError):
         expires = float(container.get("Created", now)) + LIFETIME_S  # made by an older veriward
     return now > expires
+
+
+def reap(api: Any, owner: str, own: bool) -> int:
+    """Remove `owner`'s containers (`own`), or those no veriward can still be using (expired)."""
+    now = time.time()
+    removed = 0
+    for c in api.containers(all=True, filters={"label": LABEL}):
+        mine = (c.get("Labels") or {}).get(f"{LABEL}.owner") == owner
+        if (own and mine) or (not own and expired(c, now)):
+            with contextlib.suppress(Exception):
+                api.remove_container(c["Id"], force=True)
+                removed += 1
+    return removed
 
 
 def demux(raw: socket.socket, out: BoundedBuffer, err: BoundedBuffer, deadline: float) -> bool:

@@ -29,6 +29,10 @@ DOCKERFILE = Path(__file__).resolve().parent / "sandbox-python.Dockerfile"
 # The Python runner image: the interpreter, and pytest for pytest-style test code (KodCode); Debian's own
 # packages, so the image builds from the apt mirror alone (pip in a container has no registry to reach).
 PYTHON_PACKAGES = ("python3", "python3-pytest")
+# In every runner image: the layered backend runs each job in bubblewrap inside the container.
+RUNNER_PACKAGES = ("bubblewrap",)
+# The image's label listing the Debian packages it was built with.
+PACKAGES_LABEL = "veriward.sandbox.packages"
 
 
 def apt_mirror(paths: list[str] | None = None) -> str:
@@ -52,6 +56,23 @@ def image_exists(tag: str) -> bool:
     return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
 
 
+def with_runner_packages(packages: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*packages, *RUNNER_PACKAGES]))
+
+
+def image_lacks(tag: str, packages: tuple[str, ...]) -> list[str] | None:
+    """The packages `tag` was not built with (older images carry no list: all of them), None if no image."""
+    proc = subprocess.run(
+        ["docker", "image", "inspect", "--format", f'{{{{index .Config.Labels "{PACKAGES_LABEL}"}}}}', tag],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        return None
+    have = set(proc.stdout.strip().split(","))
+    return [p for p in with_runner_packages(packages) if p not in have]
+
+
 def build_image(
     tag: str = DEFAULT_IMAGE,
     suite: str = DEFAULT_SUITE,
@@ -59,7 +80,8 @@ def build_image(
     packages: tuple[str, ...] = PYTHON_PACKAGES,
     log: Callable[[str], None] = print,
 ) -> None:
-    """debootstrap `suite` with `packages` into a temporary directory and import it as `tag`."""
+    """debootstrap `suite` with `packages` (and bubblewrap) into a temporary directory, import it as `tag`."""
+    packages = with_runner_packages(packages)
     for tool in ("debootstrap", "docker"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} is not installed")
@@ -85,6 +107,7 @@ def build_image(
                 "-c", "ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8",
                 "-c", "USER 65534:65534",
                 "-c", 'CMD ["python3"]',
+                "-c", f"LABEL {PACKAGES_LABEL}={','.join(packages)}",
                 "-", tag,
             ],
             stdin=tar.stdout,

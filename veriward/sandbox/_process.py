@@ -11,24 +11,16 @@ bounds that job alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
-import glob
 import os
-import random
-import resource
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from veriward import metrics
 from veriward.sandbox._base import (
-    BOX_DIR,
-    TMP_DIR,
     Limits,
     RunResult,
     Sandbox,
@@ -36,57 +28,9 @@ from veriward.sandbox._base import (
     check_files,
     run_holding_slot,
 )
-from veriward.sandbox._pipes import communicate, kill_group
-
-# Host uids handed to concurrent jobs when running as root: far above any real account. A uid is held
-# (flock on a file per uid) for the whole job, so no two jobs on this host, in any veriward process,
-# ever share one, and RLIMIT_NPROC bounds a single job.
-_UID_BASE = 1_900_000
-_UID_COUNT = 4096
-_UID_LOCKS = "/run/veriward-sandbox-uids"
-
-
-@contextlib.contextmanager
-def host_uid() -> Iterator[int | None]:
-    """A host uid no other job on this host holds, for the duration of the block; None when not root."""
-    if os.geteuid() != 0:
-        yield None
-        return
-    os.makedirs(_UID_LOCKS, mode=0o700, exist_ok=True)
-    first = random.randrange(_UID_COUNT)
-    for k in range(_UID_COUNT):
-        uid = _UID_BASE + (first + k) % _UID_COUNT
-        fd = os.open(os.path.join(_UID_LOCKS, str(uid)), os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        try:
-            yield uid
-        finally:
-            os.close(fd)  # releases the lock; every process of the job is gone by now
-        return
-    raise SandboxUnavailable("no free sandbox uid on this host")
-
-
-_SANDBOX_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": TMP_DIR, "LANG": "C.UTF-8", "TMPDIR": TMP_DIR}
-
-
-def _system_binds() -> list[str]:
-    """Read-only host system directories (and the usr-merge symlinks) the job needs to run programs."""
-    args = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
-        path = f"/{name}"
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    # /etc/java-*: the JDK's conf/ links there (java.security); without it no JVM starts.
-    etc = ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", *sorted(glob.glob("/etc/java-*")))
-    for path in etc:
-        args += ["--ro-bind-try", path, path]
-    return args
+from veriward.sandbox._bwrap import SANDBOX_ENV, Layout, bwrap_argv, local_layout, rlimits
+from veriward.sandbox._pipes import communicate, job_rlimits, kill_group, wait_until
+from veriward.sandbox._uids import host_uid
 
 
 class _Job:
@@ -122,35 +66,12 @@ class ProcessSandbox(Sandbox):
         self._executor: ThreadPoolExecutor | None = None
         self._checked: str | None = None
         self._checked_ok = False
+        self._layout: Layout | None = None
 
-    def _argv(self, box: str, uid_inside: int, limits: Limits, argv: list[str]) -> list[str]:
-        return [
-            self.bwrap,
-            "--unshare-all",
-            "--unshare-user",
-            "--disable-userns",
-            "--uid", str(uid_inside),
-            "--gid", str(uid_inside),
-            "--hostname", "sandbox",
-            "--die-with-parent",
-            "--new-session",
-            "--as-pid-1",
-            "--cap-drop", "ALL",
-            *_system_binds(),
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--size", str(limits.shm_mb * 1024 * 1024),
-            "--tmpfs", "/dev/shm",
-            "--mqueue", "/dev/mqueue",  # so that the runner can see and remove POSIX message queues
-            "--remount-ro", "/dev",  # bwrap's /dev is a tmpfs of half the host's RAM; /dev/shm stays rw
-            "--size", str(limits.tmp_mb * 1024 * 1024),
-            "--tmpfs", TMP_DIR,
-            "--ro-bind", box, BOX_DIR,
-            "--remount-ro", "/",  # the root bwrap builds is a tmpfs: make it read-only like the rest
-            "--chdir", BOX_DIR,
-            "--",
-            *argv,
-        ]  # fmt: skip
+    def _argv(self, box: str, limits: Limits, argv: list[str]) -> list[str]:
+        if self._layout is None:
+            self._layout = local_layout()
+        return bwrap_argv(self.bwrap, self._layout, box, limits, argv)
 
     def check(self) -> str | None:
         """Run `true` in a full sandbox once; cache the answer."""
@@ -163,10 +84,10 @@ class ProcessSandbox(Sandbox):
             return self._checked
         with tempfile.TemporaryDirectory() as box, host_uid() as uid:
             os.chmod(box, 0o755)
-            argv = self._argv(box, 1000, Limits(), ["true"])
+            argv = self._argv(box, Limits(), ["true"])
             try:
                 proc = subprocess.run(
-                    argv, capture_output=True, timeout=20, env=_SANDBOX_ENV, user=uid, group=uid
+                    argv, capture_output=True, timeout=20, env=SANDBOX_ENV, user=uid, group=uid
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 self._checked = f"bubblewrap failed to start: {exc}"
@@ -237,22 +158,11 @@ class ProcessSandbox(Sandbox):
                     f.write(data)
                 os.chmod(path, 0o644)
             with host_uid() as uid:
-                return self._spawn(self._argv(box, 1000, limits, argv), stdin, limits, uid, job)
+                return self._spawn(self._argv(box, limits, argv), stdin, limits, uid, job)
 
     def _spawn(
         self, full_argv: list[str], stdin: bytes, limits: Limits, uid: int | None, job: _Job
     ) -> RunResult:
-        def set_limits() -> None:
-            # Inherited by everything in the sandbox; with a per-job host uid NPROC counts this job only.
-            mb = 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
-            resource.setrlimit(resource.RLIMIT_NOFILE, (limits.nofile, limits.nofile))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.fsize_mb * mb, limits.fsize_mb * mb))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
-            cpu = int(limits.wall_s * limits.cpus) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-
         start = time.monotonic()
         deadline = start + limits.wall_s
         try:
@@ -262,8 +172,8 @@ class ProcessSandbox(Sandbox):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
-                env=_SANDBOX_ENV,
-                preexec_fn=set_limits,  # only setrlimit calls: safe after fork
+                env=SANDBOX_ENV,
+                preexec_fn=job_rlimits(**rlimits(limits)),
                 user=uid,
                 group=uid,
                 extra_groups=None if uid is None else [],
@@ -272,12 +182,8 @@ class ProcessSandbox(Sandbox):
             raise SandboxUnavailable(f"bubblewrap failed to start: {exc}") from exc
         job.started(proc)
         out, err, timed_out = communicate(proc, stdin, deadline, limits.max_output_bytes)
-        status, usage = self._wait(proc, deadline)
-        timed_out = timed_out or status is None
-        if status is None:
-            kill_group(proc)
-            _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        status, usage, killed = wait_until(proc, deadline)
+        timed_out = timed_out or killed
         code = None if timed_out or os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
         return RunResult(
             exit_code=code,
@@ -292,14 +198,3 @@ class ProcessSandbox(Sandbox):
             backend=self.name,
             notes=[] if uid is None else [f"host uid {uid}"],
         )
-
-    @staticmethod
-    def _wait(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int | None, resource.struct_rusage]:
-        """wait4 with a deadline: (status, rusage), status None if still running at the deadline."""
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid == proc.pid:
-                return status, usage
-            if time.monotonic() >= deadline:
-                return None, usage
-            time.sleep(0.005)

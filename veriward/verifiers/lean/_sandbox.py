@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from veriward.sandbox._process import _system_binds, host_uid
+from veriward.sandbox import host_uid, local_layout
 
 INSIDE_TMP = "/tmp"
 _BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -139,7 +139,7 @@ class Jail:
             "--hostname", "lean-sandbox",
             "--die-with-parent",
             "--cap-drop", "ALL",
-            *_system_binds(),
+            *local_layout().system_binds(),
             "--proc", "/proc",
             "--dev", "/dev",
             "--bind", self.tmp_host, INSIDE_TMP,
