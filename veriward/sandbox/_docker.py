@@ -37,8 +37,8 @@ from veriward.sandbox._docker_setup import (
     DEFAULT_IMAGE,
     LABEL,
     USER,
+    EngineClient,
     demux,
-    engine_reason,
     host_config,
     owner_labels,
     reap,
@@ -65,7 +65,7 @@ class DockerSandbox(Sandbox):
         self.max_jobs = max_jobs
         self.default_limits = limits or Limits()
         self.owner = uuid.uuid4().hex
-        self._client: Any = None
+        self._api = EngineClient()
         self._executor: ThreadPoolExecutor | None = None
         self._ready: asyncio.Queue[tuple[str, tuple[int, int, float, int, int, int, int]]] | None = None
         self._refill: list[asyncio.Task[None]] = []
@@ -75,18 +75,8 @@ class DockerSandbox(Sandbox):
 
     # -- availability and lifecycle ---------------------------------------------------------------
 
-    def _api(self) -> Any:
-        if self._client is None:
-            import docker
-
-            self._client = docker.from_env(timeout=60)
-        return self._client.api
-
     def check(self) -> str | None:
-        reason = engine_reason(self._api, self.image)
-        if reason is not None:
-            self._client = None
-        return reason
+        return self._api.reason(self.image)
 
     async def start(self) -> None:
         if self._executor is not None:

@@ -53,6 +53,27 @@ os.execvp(job["argv"][0], job["argv"])
 """
 
 
+class EngineClient:
+    """The Docker SDK's low-level API, made on first use (the SDK is imported only when a backend runs)."""
+
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    def __call__(self) -> Any:
+        if self._client is None:
+            import docker
+
+            self._client = docker.from_env(timeout=60)
+        return self._client.api
+
+    def reason(self, image: str) -> str | None:
+        """`engine_reason` for this client; after a failure the next call makes a fresh client."""
+        reason = engine_reason(self, image)
+        if reason is not None:
+            self._client = None
+        return reason
+
+
 def engine_reason(api: Callable[[], Any], image: str) -> str | None:
     """None when the Docker SDK is installed, an engine answers and `image` exists; else why not."""
     try:

@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from veriward import metrics
 from veriward.sandbox._base import (
@@ -29,7 +28,7 @@ from veriward.sandbox._base import (
     check_files,
     run_holding_slot,
 )
-from veriward.sandbox._docker_setup import DEFAULT_IMAGE, engine_reason, reap
+from veriward.sandbox._docker_setup import DEFAULT_IMAGE, EngineClient, reap
 from veriward.sandbox._layered_pool import (
     Container,
     NotStarted,
@@ -68,7 +67,7 @@ class LayeredSandbox(Sandbox):
         self.max_runs = max_runs
         self.max_age_s = max_age_s
         self.owner = uuid.uuid4().hex
-        self._client: Any = None
+        self._api = EngineClient()
         self._executor: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self._idle: list[Container] = []  # most recently used last
@@ -80,20 +79,12 @@ class LayeredSandbox(Sandbox):
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _api(self) -> Any:
-        if self._client is None:
-            import docker
-
-            self._client = docker.from_env(timeout=60)
-        return self._client.api
-
     # -- availability ------------------------------------------------------------------------------
 
     def check(self) -> str | None:
         """Docker answers, the image exists, and a trial job runs in bubblewrap in a hardened container."""
-        reason = engine_reason(self._api, self.image)
+        reason = self._api.reason(self.image)
         if reason is not None:
-            self._client = None
             return reason
         try:
             inner_filter()
