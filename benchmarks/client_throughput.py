@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
-import httpx
 from _report import Report, add_markdown_arg
+from _server import free_port, wait_healthy
 
 from veriward.client import AsyncClient
 from veriward.engine import Engine
@@ -38,27 +37,14 @@ def rollouts(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "veriward", "serve", "--port", str(port), "--log-level", "warning"]
     env = {k: v for k, v in os.environ.items() if k != "VERIWARD_API_KEY"}
     proc = subprocess.Popen(cmd, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
+    wait_healthy(proc, url, "the server")
+    return proc, url
 
 
 async def in_process(items: list[dict[str, Any]]) -> tuple[float, list[ScoreResult]]:

@@ -22,7 +22,6 @@ import concurrent.futures
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 from _report import Report, add_markdown_arg
+from _server import free_port, wait_healthy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "code"
 
@@ -131,28 +131,15 @@ async def peer_scores(
 # -- veriward through the server ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve(backend: str, jobs: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "VERIWARD_POOL_WORKERS": "1", "VERIWARD_SANDBOX_JOBS": str(jobs)}
     env["VERIWARD_SANDBOX_WARM"] = str(jobs)
     cmd = [sys.executable, "-m", "veriward", "serve", "--port", str(port), "--sandbox", backend]
     proc = subprocess.Popen([*cmd, "--log-level", "warning"], env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server for {backend} did not start")
+    wait_healthy(proc, url, f"the server for {backend}")
+    return proc, url
 
 
 def score_all(url: str, requests: list[dict[str, Any]], concurrency: int) -> list[dict[str, Any]]:

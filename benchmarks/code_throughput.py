@@ -24,7 +24,6 @@ import concurrent.futures
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 import httpx
 from _report import Report, add_markdown_arg
+from _server import free_port, wait_healthy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -69,14 +69,8 @@ def docker_floor(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve(backend: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "VERIWARD_POOL_WORKERS": "1",
@@ -98,15 +92,8 @@ def serve(backend: str) -> tuple[subprocess.Popen[bytes], str]:
     ]
     proc = subprocess.Popen(cmd, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server for {backend} did not start")
+    wait_healthy(proc, url, f"the server for {backend}")
+    return proc, url
 
 
 def through_server(

@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,18 +37,13 @@ from typing import Any
 
 import httpx
 from _report import Report, add_markdown_arg
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from _server import free_port, wait_healthy
 
 
 @contextmanager
 def server(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`veriward serve` in a subprocess on a free loopback port, stopped (SIGTERM) afterwards."""
-    port = _free_port()
+    port = free_port()
     full_env = {**os.environ, "VERIWARD_LOG_LEVEL": "warning", **env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "veriward", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -59,16 +53,7 @@ def server(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
+        wait_healthy(proc, url)
         yield url, proc
     finally:
         proc.send_signal(signal.SIGTERM)
