@@ -24,6 +24,7 @@ from veriward.verifiers.code._extract import extract_code
 from veriward.verifiers.lean._gate import scan
 from veriward.verifiers.lean._source import extract_proof
 from veriward.verifiers.math._extract import extract
+from veriward.verifiers.math._glyphs import to_latex
 from veriward.verifiers.prm._reader import read_step
 from veriward.verifiers.prm._split import split_steps
 
@@ -37,10 +38,12 @@ TOKENS: dict[str, list[str]] = {
     "space": ["\n", " ", "\t", "\n\n", "\r", " \n", "\u3000"],
     "lean": ["/-", "-/", "--", '"', "'", "«", "»", "s!", "{", "}", "<-", "//", "-", 'r#"', "#", "\n"],
     "markers": ["<|", "|>", "<|im_end|>", "</s>", "<｜", "｜>", " ", "<", "/s>"],
+    "glyphs": ["√", "√(", "(", ")", "²", "⁻", "½", "1", "1.5", "π", "⁄", " ", "x", "∛{", "}", "is "],
     "code": ["print(", "def ", "__eq__", "sys.exit", "/tmp", "(", ")", "while True", "\n"],
 }
 PARSERS: dict[str, tuple[Callable[[str], Any], list[str]]] = {
-    "math extract": (extract, ["latex", "prose", "space", "markers"]),
+    "math extract": (extract, ["latex", "prose", "space", "markers", "glyphs"]),
+    "unicode math": (to_latex, ["glyphs", "latex"]),
     "code extract": (lambda t: extract_code(t, "python"), ["fence", "space", "markers"]),
     "prm split": (split_steps, ["space", "prose", "latex"]),
     "prm read": (read_step, ["space", "prose", "latex"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veriward.verifiers.math._glyphs import to_latex
 from veriward.verifiers.math._units import split_unit
 
 _UNICODE = {
@@ -20,7 +21,7 @@ _UNICODE = {
     "·": r"\cdot ",
     "π": r"\pi ",
     "∞": r"\infty ",
-    "√": r"\sqrt",
+    "√": r"\sqrt",  # a root `to_latex` left (no radicand it can delimit)
     "∪": r"\cup ",
     "∈": r"\in ",
     "±": r"\pm ",
@@ -96,6 +97,7 @@ def strip_delimiters(s: str) -> str:
 
 def basic(s: str) -> str:
     """Unicode, spacing commands, \\left/\\right and fraction variants; bounded regex work only."""
+    s = to_latex(s)
     for k, v in _UNICODE.items():
         if k in s:
             s = s.replace(k, v)

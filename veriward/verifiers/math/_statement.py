@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from veriward.verifiers.math._claim import classify
+from veriward.verifiers.math._glyphs import VULGAR_GLYPHS, glued_end, root_start
+from veriward.verifiers.math._units import is_unit
 
 _MATH = re.compile(
     r"\$\$(.{1,1500}?)\$\$|\\\[(.{1,1500}?)\\\]|\\\(([^\n]{1,800}?)\\\)|(?<![\\$])\$((?:[^$\n\\]|\\.){1,800}?)(?<!\\)\$",
     re.S,
 )
 _NUMBER = re.compile(
-    r"(?<![\w.^_{:])[-−]?(?:\d+(?::\d+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)(?:\s*/\s*\d+)?(?:\s*%)?(?![\d^]|[.,]\d)"
+    r"(?<![\w.^_{:])[-−]?(?:\d+(?::\d+)+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+"
+    rf"|[{VULGAR_GLYPHS}])(?:\s*/\s*\d+)?(?:\s*%)?(?![\d^]|[.,]\d)"
 )
 _BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
 _BOLD_NUM = re.compile(r"\*\*([^*\n]{1,60})\*\*")
@@ -81,13 +84,25 @@ def _values(sentence: str) -> list[Span]:
     masked = _masked(sentence, found)
     found += [Span(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
     masked = _masked(sentence, found)
-    found += [Span(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(masked)]
+    found += _numbers(sentence, masked)
     found += [
         Span(m.start(), m.end(), m.group(1))
         for m in _BOLD_NUM.finditer(masked)
         if not _NUMBER.search(m.group(1))
     ]
     return sorted(found)
+
+
+def _numbers(sentence: str, masked: str) -> list[Span]:
+    """Bare numbers with what is glued to them (`4π`, `3²`, `√3`, `4x`): one value each."""
+    out: list[Span] = []
+    for m in _NUMBER.finditer(masked):
+        if out and m.start() < out[-1].end:
+            continue  # the `3` of `2√3`, already inside the value before it
+        a = root_start(masked, m.start())
+        b = glued_end(masked, m.end(), is_unit)
+        out.append(Span(a, b, sentence[a:b]))
+    return out
 
 
 def _group(m: re.Match[str]) -> str:

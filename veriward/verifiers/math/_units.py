@@ -116,6 +116,12 @@ def _exact(magnitude: float, names: set[str]) -> Any:
     return sympy.Rational(exact.numerator, exact.denominator)
 
 
+@lru_cache(maxsize=4096)
+def is_unit(word: str) -> bool:
+    """Does a word glued to a number name a unit (`cm` in `5cm`)?"""
+    return parse_unit(word) is not None
+
+
 def conversion(gold: Unit | None, pred: Unit | None) -> Any | None:
     """The factor that turns the prediction's number into the reference's unit; 1 when a side has no unit;
     None when the dimensions differ (5 feet is not 5 seconds)."""

@@ -1,0 +1,86 @@
+"""Unicode math written in plain text: superscripts, roots, vulgar fractions, π glued to a number.
+
+Two halves, both plain string work on bounded text:
+- `to_latex` rewrites the glyphs as the LaTeX the parser reads (`3²` -> `3^{2}`, `1½` -> `\\frac{3}{2}`,
+  `√(x+1)` -> `\\sqrt{x+1}`), so a glyph is never dropped or read as a unit;
+- `glued_end` tells the prose readers where a number written in text really ends: `4π`, `3²`, `2√3`,
+  `4x` are one value, never the number `4` followed by an ignored remainder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ", "0123456789+-n", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
+_VULGAR = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5),
+    "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅐": (1, 7), "⅛": (1, 8), "⅜": (3, 8),
+    "⅝": (5, 8), "⅞": (7, 8), "⅑": (1, 9), "⅒": (1, 10),
+}  # fmt: skip
+VULGAR_GLYPHS = "".join(_VULGAR)
+_ROOTS = {"√": "\\sqrt", "∛": "\\sqrt[3]", "∜": "\\sqrt[4]"}
+
+_SUP_RUN = re.compile("[" + "".join(_SUPERSCRIPTS) + "]+")
+_SUB_RUN = re.compile("[" + "".join(_SUBSCRIPTS) + "]+")
+_MIXED = re.compile(r"(?<![\d.])(\d{1,9})?\s?([" + "".join(_VULGAR) + "])")
+# A root's radicand: a number, a letter, a braced or parenthesised group (one level of nesting).
+_RADICAND = r"(?:\d+(?:\.\d+)?|[A-Za-z]|\{[^{}\n]{1,80}\}|\((?:[^()\n]|\([^()\n]{0,40}\)){1,80}\))"
+_ROOT = re.compile(r"([√∛∜])\s?(" + _RADICAND + ")")
+
+
+def _radicand(group: str) -> str:
+    if group[0] in "({" and group[-1] in ")}":
+        group = group[1:-1]
+    return "{" + group + "}"
+
+
+def _mixed(m: re.Match[str]) -> str:
+    a, b = _VULGAR[m.group(2)]
+    whole = int(m.group(1)) if m.group(1) else 0
+    return f"\\frac{{{whole * b + a}}}{{{b}}}"
+
+
+def _run(table: dict[str, str], mark: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: mark + "{" + "".join(table[c] for c in m.group(0)) + "}"
+
+
+def to_latex(s: str) -> str:
+    """The glyphs of `s` as LaTeX; text without them comes back unchanged."""
+    if s.isascii():
+        return s
+    s = s.replace("⁄", "/")  # the fraction slash
+    s = _MIXED.sub(_mixed, s)
+    s = _SUP_RUN.sub(_run(_SUPERSCRIPTS, "^"), s)
+    s = _SUB_RUN.sub(_run(_SUBSCRIPTS, "_"), s)
+    return _ROOT.sub(lambda m: _ROOTS[m.group(1)] + _radicand(m.group(2)), s)
+
+
+# What may continue a number written in text with no space: exponents, roots, fractions, π, ∞.
+_GLUED = re.compile(
+    "(?:[" + "".join(_SUPERSCRIPTS) + "".join(_VULGAR) + "π]|⁄\\d+|\\s?π|[√∛∜]\\s?" + _RADICAND + ")+"
+)
+_GLUED_LETTERS = re.compile(r"[A-Za-z]{1,3}(?![A-Za-z])")
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+_ROOT_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s?)?[√∛∜]\s?$")
+
+
+def glued_end(text: str, end: int, is_unit: Callable[[str], bool]) -> int:
+    """Where a number ending at `end` in prose really ends: past glued glyphs (`4π`, `3²`, `2√3`) and past
+    glued letters that are neither a unit nor an ordinal suffix (`4x`, `3e`; not `5cm`, not `5th`)."""
+    m = _GLUED.match(text, end)
+    if m:
+        end = m.end()
+    letters = _GLUED_LETTERS.match(text, end)
+    if letters and not _ORDINAL.match(letters.group(0)) and not is_unit(letters.group(0)):
+        end = letters.end()
+        m = _GLUED.match(text, end)  # `2x²`
+        end = m.end() if m else end
+    return end
+
+
+def root_start(text: str, start: int) -> int:
+    """Where a number starting at `start` really starts: before a root sign (and its coefficient)."""
+    m = _ROOT_BEFORE.search(text[max(0, start - 16) : start])
+    return start - len(m.group(0)) if m else start
