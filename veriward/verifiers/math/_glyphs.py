@@ -57,18 +57,24 @@ def to_latex(s: str) -> str:
     return _ROOT.sub(lambda m: _ROOTS[m.group(1)] + _radicand(m.group(2)), s)
 
 
-# What may continue a number written in text with no space: exponents, roots, fractions, π, ∞.
+# What may continue a number written in text with no space: exponents, roots, fractions, π.
 _GLUED = re.compile(
     "(?:[" + "".join(_SUPERSCRIPTS) + "".join(_VULGAR) + "π]|⁄\\d+|\\s?π|[√∛∜]\\s?" + _RADICAND + ")+"
 )
 _GLUED_LETTERS = re.compile(r"[A-Za-z]{1,3}(?![A-Za-z])")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
-_ROOT_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s?)?[√∛∜]\s?$")
+_ROOT_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s?)?([√∛∜])\s?[({]?\s?$")
 
 
-def glued_end(text: str, end: int, is_unit: Callable[[str], bool]) -> int:
-    """Where a number ending at `end` in prose really ends: past glued glyphs (`4π`, `3²`, `2√3`) and past
-    glued letters that are neither a unit nor an ordinal suffix (`4x`, `3e`; not `5cm`, not `5th`)."""
+def value_span(text: str, start: int, end: int, is_unit: Callable[[str], bool]) -> tuple[int, int]:
+    """Where a number found at `[start, end)` in prose really starts and ends: with a root sign before it
+    (`√3`, `2√(3)`), and past glued glyphs (`4π`, `3²`, `2√3`) and glued letters that are neither a unit
+    nor an ordinal suffix (`4x`, `3e`; not `5cm`, not `5th`)."""
+    window = max(0, start - 16)
+    before = _ROOT_BEFORE.search(text, window, start)
+    if before:
+        root = _ROOT.match(text, before.start(1))
+        start, end = before.start(), max(end, root.end() if root else end)
     m = _GLUED.match(text, end)
     if m:
         end = m.end()
@@ -77,10 +83,4 @@ def glued_end(text: str, end: int, is_unit: Callable[[str], bool]) -> int:
         end = letters.end()
         m = _GLUED.match(text, end)  # `2x²`
         end = m.end() if m else end
-    return end
-
-
-def root_start(text: str, start: int) -> int:
-    """Where a number starting at `start` really starts: before a root sign (and its coefficient)."""
-    m = _ROOT_BEFORE.search(text[max(0, start - 16) : start])
-    return start - len(m.group(0)) if m else start
+    return start, end

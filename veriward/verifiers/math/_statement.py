@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from veriward.verifiers.math._claim import classify
-from veriward.verifiers.math._glyphs import VULGAR_GLYPHS, glued_end, root_start
+from veriward.verifiers.math._glyphs import VULGAR_GLYPHS, value_span
 from veriward.verifiers.math._units import is_unit
 
 _MATH = re.compile(
@@ -99,8 +99,7 @@ def _numbers(sentence: str, masked: str) -> list[Span]:
     for m in _NUMBER.finditer(masked):
         if out and m.start() < out[-1].end:
             continue  # the `3` of `2√3`, already inside the value before it
-        a = root_start(masked, m.start())
-        b = glued_end(masked, m.end(), is_unit)
+        a, b = value_span(masked, m.start(), m.end(), is_unit)
         out.append(Span(a, b, sentence[a:b]))
     return out
 
