@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from veriward.verifiers.math._claim import classify
+from veriward.verifiers.math._claim import Claim, classify
 from veriward.verifiers.math._glyphs import VULGAR_GLYPHS, value_span
 from veriward.verifiers.math._units import is_unit
 
@@ -123,8 +123,11 @@ def _masked(sentence: str, values: list[Span]) -> str:
     return out
 
 
-def _stated(sentence: str) -> tuple[int, int] | None:
-    """(first, last) indexes into the sentence's values of the list it states, or None."""
+def _stated(sentence: str, earlier: str = "") -> tuple[int, int] | None:
+    """(first, last) indexes into the sentence's values of the list it states, or None. Values after the
+    stated list may sit behind prepositions ("54 miles east of his house after 3 hours") or inside a
+    relative clause that describes what was counted ("1164 times where h + m = s"), there only when each
+    was already written in `earlier` (the problem's data, not a second answer)."""
     values = _values(sentence)
     if not values:
         return None
@@ -154,9 +157,22 @@ def _stated(sentence: str) -> tuple[int, int] | None:
     unit = _UNIT_WORDS.match(rest)
     rest_start = end + (unit.end() if unit else 0)
     for a, _, v in values[best[1] + 1 :]:
-        if not _PREPOSITION.search(masked[rest_start:a][-20:]) and not _is_name(v):
+        behind = masked[rest_start:a] if a > rest_start else masked[end:a]  # the unit words may end in one
+        if _PREPOSITION.search(behind[-20:]) or _is_name(v):
+            continue
+        relative = _RELATIVE.search(masked, end, a)
+        if relative is None or _NOT_INERT.search(masked, relative.start(), a) or not _written(v, earlier):
             return None
     return best
+
+
+# A relative clause opening after the value: it describes what the value counts or measures.
+_RELATIVE = re.compile(r"\b(?:where|such\s+that|for\s+which|satisfying|whose|in\s+which|so\s+that)\b", re.I)
+
+
+def _written(value: str, earlier: str) -> bool:
+    v = value.strip()
+    return bool(v) and re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", earlier) is not None
 
 
 def sentences(text: str) -> list[str]:
@@ -187,31 +203,47 @@ def final_statement(text: str, displays: bool = True) -> Statement | None:
 
     A later sentence with values but no statement ("This means 2007 divides 2007! exactly 9 times.") may
     follow the statement only if it is inert: no hedge, alternative or correction in it, each of its
-    values asserted (no bound: "The result exceeds 800." makes the answer a bound), and each either
-    restates the answer or was already written before the statement (the problem's data).
-    Any other value after the statement means the statement is not the final answer."""
+    values asserted and either the answer again or already written before the statement (the problem's
+    data), or the answer itself under a non-strict bound ("... up to 9 times" after "the largest n is 9":
+    consistent with it). A strict bound or a bound on another value ("The result exceeds 800.") makes the
+    answer a bound. Any other value after the statement means the statement is not the final answer."""
     sents = sentences(text[-4000:])
-    trailing: list[str] = []  # values of the later sentences that state nothing
+    trailing: list[tuple[str, bool]] = []  # values of the later sentences that state nothing; bounded?
+    bounded_last: Statement | None = None
     for back in range(min(4, len(sents))):
         i = len(sents) - 1 - back
         s = sents[i]
         after_text = " ".join(sents[i + 1 :])
+        earlier = text[: max(0, text.rfind(s))]
         found = _display_answer(sents, i, after_text)
         if found is None:
-            found = _sentence_answer(sents, i, after_text)
+            found = _sentence_answer(sents, i, after_text, earlier)
+        if (
+            found is not None
+            and len(found.parts) == 1
+            and _consistent_bound(classify(found.before, found.after))
+        ):
+            bounded_last = (
+                bounded_last or found
+            )  # a bound restating an earlier answer is read as a later value
+            trailing.append((found.parts[0], True))
+            continue
         if found is not None:
-            earlier = text[: max(0, text.rfind(s))]
-            return found if all(_restates(v, found.parts, earlier) for v in trailing) else None
+            ok = all(_is_answer(v, found.parts) if bounded else _restates(v, found.parts, earlier)
+                     for v, bounded in trailing)  # fmt: skip
+            return found if ok else None
         spans = [v for v in _values(s) if not _is_name(v.text)]
         if spans:
-            if (
-                _NOT_INERT.search(s)
-                or "?" in s
-                or not all(classify(s[:a], s[b:]).asserted for a, b, _ in spans)
-            ):
+            claims = [classify(s[:a], s[b:]) for a, b, _ in spans]
+            inert = not _NOT_INERT.search(s) and "?" not in s
+            if not inert or not all(c.asserted or _consistent_bound(c) for c in claims):
                 return None  # a last sentence with values that states none: no earlier value is taken
-            trailing += [v.text for v in spans]
-    return None
+            trailing += [(v.text, not c.asserted) for v, c in zip(spans, claims, strict=True)]
+    return bounded_last
+
+
+def _consistent_bound(claim: Claim) -> bool:
+    return claim.modality == "bounded" and claim.relation in ("<=", ">=")
 
 
 def _display_answer(sents: list[str], i: int, after_text: str) -> Statement | None:
@@ -230,9 +262,9 @@ def _display_answer(sents: list[str], i: int, after_text: str) -> Statement | No
 _NAMED_CHAIN = re.compile(r"\s*\\text\s*\{[A-Za-z ,'-]{3,60}\}\s*=.*=\s*[-+]?\d[\d.,]*\s*$", re.S)
 
 
-def _sentence_answer(sents: list[str], i: int, after_text: str) -> Statement | None:
+def _sentence_answer(sents: list[str], i: int, after_text: str, earlier: str) -> Statement | None:
     s = sents[i]
-    span = _stated(s)
+    span = _stated(s, earlier)
     if span is None:
         return None
     values = _values(s)
@@ -253,12 +285,14 @@ _NOT_INERT = re.compile(
 
 def _restates(value: str, parts: list[str], earlier: str) -> bool:
     """Is a later sentence's value the answer again, or a value written before the answer statement?"""
+    return _is_answer(value, parts) or _written(value, earlier)
+
+
+def _is_answer(value: str, parts: list[str]) -> bool:
+    """The answer, or the last side of an answer chain (`workers = 180/9 = 20`, then "20 workers ...")."""
     key = re.sub(r"\s+|\\[,;!: ]|^\$|\$$", "", value)
-    # The answer, or the last side of an answer chain (`workers = 180/9 = 20`, then "20 workers ...").
     answers = [re.sub(r"\s+|\\[,;!: ]", "", p) for p in parts]
-    if any(key == a or key == a.rsplit("=", 1)[-1] for a in answers):
-        return True
-    return bool(key) and re.search(rf"(?<![\w.]){re.escape(value.strip())}(?![\w.])", earlier) is not None
+    return any(key == a or key == a.rsplit("=", 1)[-1] for a in answers)
 
 
 def hedged_mentions(rest: str) -> list[Statement]:

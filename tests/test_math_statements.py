@@ -1,0 +1,65 @@
+"""Final statements in prose with more after the value: a sentence that bounds the answer itself
+consistently ("... up to 9 times" after "the largest n is 9"), and a relative clause that describes what
+was counted ("There are 1164 times where h + m = s"). Generated beside the hacks of the same shape, which
+must not pay: a strict or other-valued bound, a new value in the clause, a hedge inside it."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veriward.verifiers.math import MathOptions
+from veriward.verifiers.math._core import grade
+
+OPTS = MathOptions()
+STATEMENTS = [
+    "Therefore, the largest positive integer \\( n \\) that works is {v}.",
+    "So the greatest possible number of moves is {v}.",
+    "Thus the least value of \\(k\\) is {v}.",
+]
+CONSISTENT = ["This means it can be done up to {v} times.", "So at most {v} of them fit.",
+              "Hence there are at least {v} of them."]  # fmt: skip
+STRICT_OR_OTHER = ["This means it can be done more than {v} times.", "So fewer than {v} of them fit.",
+                   "Hence there are at least {w} of them.", "So at most {w} of them fit."]  # fmt: skip
+DATA = "Let \\(h\\), \\(m\\), \\(s\\) be the hours, minutes and seconds, with \\(h + m = s\\) and 60 seconds."
+COUNTS = [
+    "There are {v} times where \\(h + m = s\\).",
+    "There are {v} times on a 24-hour clock for which \\(h + m = s\\) holds.",
+    "So there are {v} triples such that \\(h + m = s\\) and each part is below 60.",
+]
+
+
+def _verdict(gold: str, response: str) -> str:
+    return grade(response, gold, OPTS).verdict.value
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.integers(2, 900),
+    st.integers(1, 50),
+    st.sampled_from(STATEMENTS),
+    st.sampled_from(CONSISTENT),
+    st.sampled_from(STRICT_OR_OTHER),
+)
+def test_a_consistent_bound_on_the_answer_after_it(v: int, d: int, stated: str, ok: str, bad: str) -> None:
+    base = "We check each case. " + stated.format(v=v)
+    assert _verdict(str(v), f"{base} {ok.format(v=v)}") == "correct"
+    hack = f"{base} {bad.format(v=v, w=v + d)}"
+    assert _verdict(str(v), hack) != "correct", hack
+    assert _verdict(str(v + d), hack) != "correct", hack
+    assert _verdict(str(v), f"{base} Maybe up to {v} times.") != "correct"  # a hedge stays one
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(61, 5000), st.integers(1, 40), st.sampled_from(COUNTS))
+def test_a_relative_clause_describing_what_was_counted(v: int, d: int, count: str) -> None:
+    said = count.format(v=v)
+    assert _verdict(str(v), f"{DATA} Summing up, 1440 - 276 = {v}. {said}") == "correct", said
+    # A value in the clause that the text never wrote before is a second answer, not the problem's data.
+    new_value = said.replace("h + m = s", f"h + m = {v + d}")
+    assert _verdict(str(v), f"{DATA} {new_value}") != "correct", new_value
+    assert _verdict(str(v + d), f"{DATA} {new_value}") != "correct", new_value
+    hedged = f"There are {v} times where maybe \\(h + m = s\\)."
+    assert _verdict(str(v), f"{DATA} {hedged}") != "correct", hedged
+    other = f"There are {v} times where \\(h + m = s\\), or {v + d}."
+    assert _verdict(str(v), f"{DATA} {other}") != "correct", other
