@@ -11,7 +11,9 @@ from veriward.models import Verdict
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.math import _numeric
 from veriward.verifiers.math._answer import Answer, build, prediction_answer, reference_answer, regroup
+from veriward.verifiers.math._constants import renamings
 from veriward.verifiers.math._extract import Extraction
+from veriward.verifiers.math._forms import equivalent_forms
 from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
 from veriward.verifiers.math._normalize import choice_letter, clean, normalize_text
@@ -52,7 +54,15 @@ def clear_caches() -> None:
 
 
 def grade(response: str, reference: str, options: MathOptions) -> Outcome:
-    """Score one response against the reference answer."""
+    """Score one response against the reference answer (against each side of an equivalence it states)."""
+    forms = equivalent_forms(reference)
+    if not forms:
+        return _grade(response, reference, options)
+    outcomes = [_grade(response, form, options) for form in forms]
+    return next((o for o in outcomes if o.verdict is Verdict.CORRECT), outcomes[-1])
+
+
+def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     gold = reference_answer(reference)
     pred = prediction_answer(response)
     if pred is None:
@@ -113,7 +123,18 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
         _numeric.MIN_SIG.reset(token)
     if same:
         return _ok("equivalent to the reference", details)
+    if scaled is pred.value and any(_equal(gold, other, marks) for other in renamings(gold, pred)):
+        return _ok("equivalent to the reference, up to the names of its arbitrary constants", details)
     return _no("not equivalent to the reference", details)
+
+
+def _equal(gold: Answer, pred: Answer, marks: Marks) -> bool:
+    if gold.value is None or pred.value is None:
+        return False
+    try:
+        return values_equal(gold.value, pred.value, marks)
+    except (Undecidable, *_SYMPY_FAILURES):
+        return False
 
 
 # What sympy raises on answers it cannot relate (`1/2 <= x <= 5` inside an inequality): never `error`.

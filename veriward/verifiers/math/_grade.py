@@ -9,6 +9,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from veriward.verifiers.math._numeric import Undecidable, scalars_equal, symbolic_equal
+from veriward.verifiers.math._periodic import same_family
 from veriward.verifiers.math._scalar import Scalar
 from veriward.verifiers.math._structure import Value, flip
 from veriward.verifiers.math._units import conversion
@@ -58,7 +59,7 @@ def values_equal(g: Value, p: Value, marks: Marks = Marks()) -> bool:
         if factor is None:  # `5 feet` is not `5 s`
             return False
         scaled = p.scalar if factor == 1 or p.scalar is None else Scalar(p.scalar.expr * factor)
-        return _scalar_with_marks(g.scalar, scaled, marks)
+        return _scalar_with_marks(g.scalar, scaled, marks) or same_family(g.scalar, scaled)
     if g.kind == "matrix" or p.kind == "matrix":
         return g.kind == p.kind and _matrices_equal(g, p)
     if g.kind in _INTERVALS and p.kind in _INTERVALS and {g.kind, p.kind} != {"pair"}:

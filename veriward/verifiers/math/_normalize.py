@@ -63,7 +63,8 @@ _CONNECTORS = re.compile(r"\s*(?:\b(?:and|or|as well as)\b|&)\s*", re.I)
 _MATH_WORDS = {"and", "or", "if", "for", "where", "with", "is", "are"}
 # A qualifier after the value (`... for k \in \mathbb{Z}`, `... where p is any prime`): the value ends there.
 _QUALIFIER = re.compile(
-    r"(?<=\S)\s+(?:for\s+(?:all|any|every|each|some)\b|for\s+(?=[a-zA-Z]\s*\\in\b)|where\b|such\s+that\b"
+    r"(?<=\S)\s*,\s*(?=(?:[a-zA-Z]\s*,\s*){0,3}[a-zA-Z]\s*\\in\s*\\mathbb\b)"  # `x^c, c \in \mathbb{R}`
+    r"|(?<=\S)\s+(?:for\s+(?:all|any|every|each|some)\b|for\s+(?=[a-zA-Z]\s*\\in\b)|where\b|such\s+that\b"
     r"|with\s+(?=[a-zA-Z]\s*(?:\\in|>|<|\\ge|\\le|\\neq))|(?:when|whenever)\b)",
     re.I,
 )
@@ -79,6 +80,7 @@ class Cleaned:
     is_text: bool = False  # the whole answer was a \text{...} block: a word, not a number
     has_or: bool = False  # "5 or 6": several alternatives offered
     unit: str = ""  # the unit text trailing the value (`cm^2`), read by `_units.parse_unit`
+    qualifier: str = ""  # the qualifier cut after the value (`for some c > 0`)
 
 
 def strip_delimiters(s: str) -> str:
@@ -124,7 +126,9 @@ def clean(answer: str) -> Cleaned:
             return out
     s, out.unit = split_unit(s)
     s = _TEXT_ANY.sub(lambda m: _text_block(m.group(1)), s)
-    s = _QUALIFIER.split(s, maxsplit=1)[0] if _QUALIFIER.search(s, 1) else s
+    qualifier = _QUALIFIER.search(s, 1)
+    if qualifier:
+        s, out.qualifier = s[: qualifier.start()], s[qualifier.start() :].strip()
     s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # `\15`: a `\$` whose dollar was lost
     s = _ANSWER_PREFIX.sub("", s)
     if _PERCENT.search(s):
