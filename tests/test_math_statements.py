@@ -63,3 +63,62 @@ def test_a_relative_clause_describing_what_was_counted(v: int, d: int, count: st
     assert _verdict(str(v), f"{DATA} {hedged}") != "correct", hedged
     other = f"There are {v} times where \\(h + m = s\\), or {v + d}."
     assert _verdict(str(v), f"{DATA} {other}") != "correct", other
+
+
+EXACT = [("\\sqrt{3}", "√3", 1.7320508), ("4\\pi", "4π", 12.566371), ("\\frac{1}{3}", "$\\frac{1}{3}$", 0.333333),
+         ("2\\sqrt{2}", "2√2", 2.8284271)]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.sampled_from(EXACT), st.integers(1, 4), st.sampled_from(["≈", "\\(\\approx\\)"]), st.booleans())
+def test_an_approximation_after_the_value_restates_it(
+    exact: tuple[str, str, float], digits: int, sign: str, unit: bool
+) -> None:
+    gold, written, value = exact
+    approx = f"{value:.{digits}f}"
+    tail = " square units" if unit else ""
+    said = f"Therefore, the area is {written} {sign} {approx}{tail}."
+    assert _verdict(gold, said) == "correct", said
+    assert _verdict(str(round(value) + 7), said) != "correct", said
+    # The approximation is not a second answer that could stand for a different one.
+    other = f"Therefore, the area is {written} {sign} {approx}, or {round(value) + 7}."
+    assert _verdict(gold, other) != "correct", other
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.integers(2, 400),
+    st.integers(1, 30),
+    st.sampled_from(["However, since the answer goes in a box, we leave it as {v}.", "But we keep it as {v}."]),
+)
+def test_a_contrast_that_restates_the_answer_keeps_it(v: int, d: int, later: str) -> None:
+    base = f"Each side is {d + 400}. So the smallest total is {v}."
+    assert _verdict(str(v), f"{base} {later.format(v=v)}") == "correct"
+    changed = f"{base} {later.format(v=v + d)}"  # a contrast that changes the value: no answer stands
+    assert _verdict(str(v), changed) != "correct", changed
+    assert _verdict(str(v + d), changed) != "correct", changed
+    assert _verdict(str(v), f"{base} However, {v} is not right.") != "correct"
+
+
+BULLETS = ["- ", "* ", "1. ", "(a) "]
+LEADS = ["Summary of Solutions:", "**Final answers:**", "Therefore the three values are:"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(-50, 50), min_size=2, max_size=4, unique=True),
+    st.sampled_from(BULLETS),
+    st.sampled_from(LEADS),
+    st.booleans(),
+)
+def test_a_final_bullet_list_of_results(values: list[int], bullet: str, lead: str, named: bool) -> None:
+    lines = [f"{bullet}\\( d({i + 2}) = {v} \\)" if named else f"{bullet}{v}" for i, v in enumerate(values)]
+    text = "We compute each one in turn.\n\n" + lead + "\n" + "\n".join(lines)
+    gold = ", ".join(map(str, values))
+    assert _verdict(gold, text) == "correct", text
+    assert _verdict(", ".join(map(str, values[:-1])), text) != "correct", text  # a part missing
+    assert _verdict(str(values[-1]), text) != "correct", text  # a list is not its last item
+    hedged = text + f" or maybe {values[0] + 100}"
+    assert _verdict(gold, hedged) != "correct", hedged
+    steps = "We compute each one in turn.\n\n" + lead + "\n" + "\n".join(lines) + "\nThen we add them up."
+    assert _verdict(gold, steps) != "correct", steps  # a list of steps with prose after it: not results

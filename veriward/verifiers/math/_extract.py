@@ -10,6 +10,7 @@ from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._statement import Span, Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
+from veriward.verifiers.math._summary import summary_list
 
 # Only the end of a long response is searched: final answers come last, and this caps the work.
 TAIL_CHARS = 6000
@@ -19,7 +20,7 @@ _BOX = re.compile(r"\\+(?:boxed|fbox)\s*")
 # "final answer" in any form; a bare "answer" only when a value follows ("answer is", "Answer:",
 # "Answer $9$"), so that "the answer could be 3. Actually 4." is not read as 3; or a `####` line.
 _PHRASE = re.compile(
-    r"(?:final\s+answer\s*(?:is\b|:|=)?|\banswer\s*(?:is\b|:|=)|\banswer(?=\s*(?:\$|\\\[|\\\()))"
+    r"(?:final\s+answers?\s*(?:is\b|are\b|:|=)?|\banswer\s*(?:is\b|:|=)|\banswer(?=\s*(?:\$|\\\[|\\\()))"
     r"|(?<![^\n])[ \t]*#{4}(?!#)"  # GSM8K's `#### 72` answer line
     r"\s*(?:\*\*)?\s*:?",
     re.I,
@@ -246,6 +247,11 @@ def _phrase(text: str, after: int = 0) -> Extraction | None:
             continue  # "put your final answer within ...": where an answer goes, not an answer
         first_math = _MATH.search(rest)
         lines = rest.split("\n")
+        listed = (
+            summary_list(text[text.rfind("\n", 0, m.start()) + 1 :]) if not lines[0].strip(" *:") else None
+        )
+        if listed is not None:  # "**Final answers:**" then one bullet line per part
+            return Extraction(listed.parts, "phrase", before=text[: m.end()], after="")
         first_line = (
             lines[0]
             if lines[0].strip(" *:") or len(lines) < 2
@@ -388,8 +394,10 @@ def last_value(text: str) -> Extraction | None:
 
 
 def final_statement(text: str) -> Extraction | None:
-    """A final sentence that states a value (see `_statement`)."""
-    found = _statement(_HOPE.sub("", text))
+    """A final list of results under a lead-in (see `_summary`), else a final sentence that states a value
+    (see `_statement`)."""
+    text = _HOPE.sub("", text)
+    found = summary_list(text) or _statement(text)
     if found is None:
         return None
     return Extraction(found.parts, "statement", before=found.before, after=found.after)

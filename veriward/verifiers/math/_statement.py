@@ -61,6 +61,9 @@ _NAME_CMDS = re.compile(
 )
 
 
+MATH = _MATH  # one math segment of a sentence (shared with `_summary`)
+
+
 class Span(NamedTuple):
     """A value's place in a text (`text[start:end]`) and what it says (a box's or math segment's inside)."""
 
@@ -82,7 +85,9 @@ def _values(sentence: str) -> list[Span]:
     """Math segments and bare numbers (outside math) of a sentence, in order."""
     found = [Span(m.start(), m.end(), m.group(1)) for m in _BOXED.finditer(sentence)]
     masked = _masked(sentence, found)
-    found += [Span(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked)]
+    found += [
+        Span(m.start(), m.end(), _group(m)) for m in _MATH.finditer(masked) if not _SIGN.fullmatch(_group(m))
+    ]
     masked = _masked(sentence, found)
     found += _numbers(sentence, masked)
     found += [
@@ -106,6 +111,9 @@ def _numbers(sentence: str, masked: str) -> list[Span]:
 
 def _group(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None)
+
+
+math_inner = _group
 
 
 def _is_name(value: str) -> bool:
@@ -152,11 +160,13 @@ def _stated(sentence: str, earlier: str = "") -> tuple[int, int] | None:
     if best is None:
         return None
     # What follows the value: units, then nothing or a phrase whose values sit behind prepositions.
-    end = values[best[1]].end
+    end, last = values[best[1]].end, best[1]
+    if last + 1 < len(values) and _APPROX.fullmatch(masked[end : values[last + 1].start]):
+        end, last = values[last + 1].end, last + 1  # `√3 ≈ 1.732`: a decimal restating the value
     rest = masked[end:]
     unit = _UNIT_WORDS.match(rest)
     rest_start = end + (unit.end() if unit else 0)
-    for a, _, v in values[best[1] + 1 :]:
+    for a, _, v in values[last + 1 :]:
         behind = masked[rest_start:a] if a > rest_start else masked[end:a]  # the unit words may end in one
         if _PREPOSITION.search(behind[-20:]) or _is_name(v):
             continue
@@ -166,6 +176,8 @@ def _stated(sentence: str, earlier: str = "") -> tuple[int, int] | None:
     return best
 
 
+_APPROX = re.compile(r"\s*(?:≈|≃|\\approx|\$\s*\\approx\s*\$|\\\(\s*\\approx\s*\\\))\s*")
+_SIGN = re.compile(r"\s*\\(?:approx|simeq|sim|equiv)\s*")  # a math segment holding only a sign: no value
 # A relative clause opening after the value: it describes what the value counts or measures.
 _RELATIVE = re.compile(r"\b(?:where|such\s+that|for\s+which|satisfying|whose|in\s+which|so\s+that)\b", re.I)
 
@@ -202,44 +214,50 @@ def final_statement(text: str, displays: bool = True) -> Statement | None:
     `displays`, also a display equation after a sentence ending in "is:".
 
     A later sentence with values but no statement ("This means 2007 divides 2007! exactly 9 times.") may
-    follow the statement only if it is inert: no hedge, alternative or correction in it, each of its
-    values asserted and either the answer again or already written before the statement (the problem's
-    data), or the answer itself under a non-strict bound ("... up to 9 times" after "the largest n is 9":
-    consistent with it). A strict bound or a bound on another value ("The result exceeds 800.") makes the
-    answer a bound. Any other value after the statement means the statement is not the final answer."""
+    follow the statement only if it is inert (see `_later_values`). Any other value after the statement
+    means the statement is not the final answer."""
     sents = sentences(text[-4000:])
-    trailing: list[tuple[str, bool]] = []  # values of the later sentences that state nothing; bounded?
+    trailing: list[tuple[str, bool]] = []  # values of later sentences that state nothing; must be the answer?
     bounded_last: Statement | None = None
     for back in range(min(4, len(sents))):
         i = len(sents) - 1 - back
         s = sents[i]
         after_text = " ".join(sents[i + 1 :])
         earlier = text[: max(0, text.rfind(s))]
-        found = _display_answer(sents, i, after_text)
-        if found is None:
-            found = _sentence_answer(sents, i, after_text, earlier)
+        found = _display_answer(sents, i, after_text) or _sentence_answer(sents, i, after_text, earlier)
         if (
             found is not None
             and len(found.parts) == 1
             and _consistent_bound(classify(found.before, found.after))
         ):
-            bounded_last = (
-                bounded_last or found
-            )  # a bound restating an earlier answer is read as a later value
+            bounded_last = bounded_last or found  # a bound restating an earlier answer is a later value
             trailing.append((found.parts[0], True))
             continue
         if found is not None:
-            ok = all(_is_answer(v, found.parts) if bounded else _restates(v, found.parts, earlier)
-                     for v, bounded in trailing)  # fmt: skip
+            ok = all(_is_answer(v, found.parts) if same else _restates(v, found.parts, earlier)
+                     for v, same in trailing)  # fmt: skip
             return found if ok else None
-        spans = [v for v in _values(s) if not _is_name(v.text)]
-        if spans:
-            claims = [classify(s[:a], s[b:]) for a, b, _ in spans]
-            inert = not _NOT_INERT.search(s) and "?" not in s
-            if not inert or not all(c.asserted or _consistent_bound(c) for c in claims):
-                return None  # a last sentence with values that states none: no earlier value is taken
-            trailing += [(v.text, not c.asserted) for v, c in zip(spans, claims, strict=True)]
+        later = _later_values(s)
+        if later is None:
+            return None  # a last sentence with values that states none: no earlier value is taken
+        trailing += later
     return bounded_last
+
+
+def _later_values(s: str) -> list[tuple[str, bool]] | None:
+    """The values of a sentence after the statement that states none, each with whether it must be the
+    answer itself; None when the sentence is not inert. Inert: no hedge, alternative or correction in it,
+    each value asserted and either the answer again or already written before the statement (the
+    problem's data); or the answer itself under a non-strict bound ("... up to 9 times" after "the largest
+    n is 9"), or after a mere contrast ("However, we leave it as √3"). A strict bound or a bound on another
+    value ("The result exceeds 800.") makes the answer a bound."""
+    spans = [v for v in _values(s) if not _is_name(v.text)]
+    claims = [classify(s[:a], s[b:]) for a, b, _ in spans]
+    words = {w.lower() for w in _NOT_INERT.findall(s)}
+    contrast = bool(words) and words <= _CONTRAST
+    if (words and not contrast) or "?" in s or not all(c.asserted or _consistent_bound(c) for c in claims):
+        return None if spans else []
+    return [(v.text, contrast or not c.asserted) for v, c in zip(spans, claims, strict=True)]
 
 
 def _consistent_bound(claim: Claim) -> bool:
@@ -275,12 +293,17 @@ def _sentence_answer(sents: list[str], i: int, after_text: str, earlier: str) ->
 
 
 # Words that make a later sentence more than an elaboration: it qualifies, doubts or replaces the answer.
+# Contrast alone does not qualify a later sentence whose every value is the answer itself.
+_CONTRAST = frozenset({"however", "but", "instead", "rather", "actually"})
 _NOT_INERT = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|might|may|could|alternatively|actually|wait|instead"
     r"|however|but|not|no|never|except|unless|rather|also|another|other|else|either|wrong|incorrect"
     r"|mistake|error|correct(?:ion|ed)?|approximately|about|around|roughly|nearly|almost|if)\b|n't\b|≈|\\approx",
     re.I,
 )
+
+
+NOT_INERT = _NOT_INERT
 
 
 def _restates(value: str, parts: list[str], earlier: str) -> bool:
