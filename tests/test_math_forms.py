@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from veriward.verifiers.math import MathOptions
@@ -111,3 +111,26 @@ def test_a_given_symbol_of_the_reference_is_never_renamed() -> None:
     assert _verdict(gold, "$\\boxed{f(x) = x^a + b}$") == "correct"
     assert _verdict(gold, "$\\boxed{f(x) = x^b + b}$") != "correct"  # b is the problem's, not a constant
     assert _verdict(gold, "$\\boxed{f(x) = x^a + q}$") != "correct"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(-30, 30), min_size=4, max_size=9, unique=True),
+    st.integers(2, 3),
+    st.integers(31, 60),
+)
+def test_a_flat_reference_of_several_sets_against_the_sets(values: list[int], size: int, extra: int) -> None:
+    groups = [values[i : i + size] for i in range(0, len(values), size)]
+    if len(groups[-1]) < 2:
+        groups[-2:] = [groups[-2] + groups[-1]]
+    assume(len(groups) >= 2)
+    gold = ",".join(str(v) for g in groups for v in g)  # how OlympiadBench ships its answer lists, joined
+    sets = ", ".join("\\{" + ", ".join(map(str, g)) + "\\}" for g in groups)
+    assert _verdict(gold, f"So, the answer is: $\\boxed{{{sets}}}$") == "correct", (gold, sets)
+    wrong = sets.replace(f"{groups[-1][-1]}\\}}", f"{extra}\\}}")
+    assert _verdict(gold, f"So, the answer is: $\\boxed{{{wrong}}}$") != "correct", (gold, wrong)
+    part = "\\{" + ", ".join(map(str, groups[0])) + "\\}"
+    assert _verdict(gold, f"So, the answer is: $\\boxed{{{part}}}$") != "correct", (gold, part)
+    pairs = ", ".join("(" + ", ".join(map(str, g)) + ")" for g in groups)  # ordered groups keep their order
+    if any(len(g) != 2 for g in groups):
+        assert _verdict(gold, f"$\\boxed{{{pairs}}}$") != "correct", (gold, pairs)

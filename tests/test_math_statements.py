@@ -65,8 +65,9 @@ def test_a_relative_clause_describing_what_was_counted(v: int, d: int, count: st
     assert _verdict(str(v), f"{DATA} {other}") != "correct", other
 
 
-EXACT = [("\\sqrt{3}", "√3", 1.7320508), ("4\\pi", "4π", 12.566371), ("\\frac{1}{3}", "$\\frac{1}{3}$", 0.333333),
-         ("2\\sqrt{2}", "2√2", 2.8284271)]  # fmt: skip
+EXACT = [("\\sqrt{3}", "√3", 1.7320508), ("4\\pi", "4π", 12.566371),
+         ("\\frac{1}{3}", "$\\frac{1}{3}$", 0.333333), ("2\\sqrt{2}", "2√2", 2.8284271)]  # fmt: skip
+CONTRASTS = ["However, since the answer goes in a box, we leave it as {v}.", "But we keep it as {v}."]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -89,7 +90,7 @@ def test_an_approximation_after_the_value_restates_it(
 @given(
     st.integers(2, 400),
     st.integers(1, 30),
-    st.sampled_from(["However, since the answer goes in a box, we leave it as {v}.", "But we keep it as {v}."]),
+    st.sampled_from(CONTRASTS),
 )
 def test_a_contrast_that_restates_the_answer_keeps_it(v: int, d: int, later: str) -> None:
     base = f"Each side is {d + 400}. So the smallest total is {v}."
