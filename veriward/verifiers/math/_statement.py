@@ -252,12 +252,19 @@ def _later_values(s: str) -> list[tuple[str, bool]] | None:
     n is 9"), or after a mere contrast ("However, we leave it as √3"). A strict bound or a bound on another
     value ("The result exceeds 800.") makes the answer a bound."""
     spans = [v for v in _values(s) if not _is_name(v.text)]
-    claims = [classify(s[:a], s[b:]) for a, b, _ in spans]
+    if not spans:
+        return []
     words = {w.lower() for w in _NOT_INERT.findall(s)}
     contrast = bool(words) and words <= _CONTRAST
-    if (words and not contrast) or "?" in s or not all(c.asserted or _consistent_bound(c) for c in claims):
-        return None if spans else []
-    return [(v.text, contrast or not c.asserted) for v, c in zip(spans, claims, strict=True)]
+    if (words and not contrast) or "?" in s or len(spans) > _MAX_LATER_VALUES:
+        return None  # (a sentence of many values restates nothing; reading each would cost seconds)
+    out = []
+    for a, b, v in spans:  # one claim at a time: the first that is not inert ends the scan
+        c = classify(s[:a], s[b:])
+        if not (c.asserted or _consistent_bound(c)):
+            return None
+        out.append((v, contrast or not c.asserted))
+    return out
 
 
 def _consistent_bound(claim: Claim) -> bool:
@@ -293,6 +300,7 @@ def _sentence_answer(sents: list[str], i: int, after_text: str, earlier: str) ->
 
 
 # Words that make a later sentence more than an elaboration: it qualifies, doubts or replaces the answer.
+_MAX_LATER_VALUES = 8
 # Contrast alone does not qualify a later sentence whose every value is the answer itself.
 _CONTRAST = frozenset({"however", "but", "instead", "rather", "actually"})
 _NOT_INERT = re.compile(
