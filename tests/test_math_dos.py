@@ -26,6 +26,7 @@ DOS_INPUTS: dict[str, str] = {
     "unclosed-display-math": "\\[ a " * 20_000,
     "repeated-phrases": "the answer is " * 10_000,
     "nested-fracs": r"\boxed{" + r"\frac{1}{" * 500 + "2" + "}" * 500 + "}",
+    "values-after-answer": "Thus it is 3. " + ")5" * 10_000,  # each value's claim was once read: 2 s
 }
 
 
