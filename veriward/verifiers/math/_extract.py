@@ -7,16 +7,12 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from veriward.verifiers._markers import strip_end_markers
+from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._statement import Span, Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
 from veriward.verifiers.math._summary import summary_list
 
-# Only the end of a long response is searched: final answers come last, and this caps the work.
-TAIL_CHARS = 6000
-MAX_ANSWER_CHARS = 2000
-
-_BOX = re.compile(r"\\+(?:boxed|fbox)\s*")
 # "final answer" in any form; a bare "answer" only when a value follows ("answer is", "Answer:",
 # "Answer $9$"), so that "the answer could be 3. Actually 4." is not read as 3; or a `####` line.
 _PHRASE = re.compile(
@@ -78,47 +74,6 @@ class Extraction:
     before: str = ""  # the text before the value (its answer statement), read by the claim grammar
     after: str = ""  # the text after the value
     later: list[Statement] = field(default_factory=list)  # answer statements after the value
-
-
-def _scan_braces(text: str, start: int) -> int:
-    """Index just past the `}` matching the `{` at `start`; -1 if unclosed. Escaped braces don't count."""
-    depth, i, n = 0, start, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return -1
-
-
-def find_boxes(text: str) -> list[Span]:
-    """Every `\\boxed{...}`/`\\fbox{...}` with its content; an unclosed box runs to the end."""
-    out: list[Span] = []
-    pos = 0
-    while True:
-        m = _BOX.search(text, pos)
-        if m is None:
-            return out
-        i = m.end()
-        if i < len(text) and text[i] == "{":
-            end = _scan_braces(text, i)
-            if end < 0:
-                out.append(Span(m.start(), len(text), text[i + 1 : i + 1 + MAX_ANSWER_CHARS]))
-                return out
-            out.append(Span(m.start(), end, text[i + 1 : end - 1]))
-            pos = end
-        else:
-            tok = re.match(r"[^\s$]+", text[i:])
-            if tok:
-                out.append(Span(m.start(), i + tok.end(), tok.group(0)))
-            pos = i + (tok.end() if tok else 1)
 
 
 def _box_group(text: str, boxes: list[Span]) -> BoxGroup:
@@ -329,7 +284,7 @@ def _extract(text: str) -> Extraction | None:
     full, text = text, text[-TAIL_CHARS:]
     boxes, all_boxes = _answer_boxes(text)
     if not boxes and len(full) > TAIL_CHARS:
-        early = _box_before(full, len(full) - TAIL_CHARS)
+        early = box_before(full, len(full) - TAIL_CHARS)
         if early is not None:  # the last box lies before the searched tail (or runs into it)
             found = _phrase(text)
             if found and len(early) <= MAX_ANSWER_CHARS:
@@ -361,21 +316,6 @@ def _extract(text: str) -> Extraction | None:
                 bold_found.parts, "bold", before=text[: bold[-1].start()], after=text[bold[-1].end() :]
             )
     return final_statement(text)
-
-
-def _box_before(text: str, start: int) -> str | None:
-    """The content of the last box opening before `start` (at most 50 tails back). A box that runs
-    into the tail or is never closed comes back cut just past the answer cap, to be refused."""
-    k = max(text.rfind("\\boxed", 0, start), text.rfind("\\fbox", 0, start))
-    if k < 0 or start - k > 50 * TAIL_CHARS:
-        return None
-    m = _BOX.match(text, k)
-    if m is None or m.end() >= len(text) or text[m.end()] != "{":
-        return None
-    end = _scan_braces(text, m.end())
-    if end < 0 or end > start:
-        return text[m.end() + 1 : m.end() + 2 + MAX_ANSWER_CHARS]
-    return text[m.end() + 1 : end - 1]
 
 
 def last_value(text: str) -> Extraction | None:
