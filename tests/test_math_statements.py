@@ -16,6 +16,8 @@ STATEMENTS = [
     "Therefore, the largest positive integer \\( n \\) that works is {v}.",
     "So the greatest possible number of moves is {v}.",
     "Thus the least value of \\(k\\) is {v}.",
+    "The answer is {v}.",
+    "The final answer is $\\boxed{{{v}}}$.",
 ]
 CONSISTENT = ["This means it can be done up to {v} times.", "So at most {v} of them fit.",
               "Hence there are at least {v} of them."]  # fmt: skip
@@ -113,7 +115,10 @@ LEADS = ["Summary of Solutions:", "**Final answers:**", "Therefore the three val
     st.booleans(),
 )
 def test_a_final_bullet_list_of_results(values: list[int], bullet: str, lead: str, named: bool) -> None:
-    lines = [f"{bullet}\\( d({i + 2}) = {v} \\)" if named else f"{bullet}{v}" for i, v in enumerate(values)]
+    labels = [f"\\( d({i + 2}) = {v} \\)" if named else f"{v}" for i, v in enumerate(values)]
+    if not named and bullet == "- ":
+        labels = ["(" + "abcd"[i] + f") {v}" for i, v in enumerate(values)]  # `- (a) 5`
+    lines = [bullet + label for label in labels]
     text = "We compute each one in turn.\n\n" + lead + "\n" + "\n".join(lines)
     gold = ", ".join(map(str, values))
     assert _verdict(gold, text) == "correct", text

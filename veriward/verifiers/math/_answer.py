@@ -115,6 +115,8 @@ def build(extraction: Extraction) -> Answer:
     )
     for st in extraction.later:  # a later statement that qualifies the value, or states another one
         claim = classify(st.before, st.after)
+        if claim.non_strict_bound and _same_parts(st.parts, extraction.parts):
+            continue  # "The answer is 9. So it divides up to 9 times.": the answer itself, consistently
         if not claim.asserted and ans.claim.asserted and claim.modality not in ("instruction", "conditional"):
             ans.claim = Claim(claim.modality, claim.relation, f"a later statement: {claim.why}")
         elif claim.asserted:
@@ -174,6 +176,10 @@ def _claim_of(extraction: Extraction) -> Claim:
             if not claim.asserted and claim.modality != "instruction":
                 return claim
     return ASSERTED
+
+
+def _same_parts(a: list[str], b: list[str]) -> bool:
+    return [normalize_text(x) for x in a] == [normalize_text(x) for x in b]
 
 
 def _is_inequality(v: Value) -> bool:

@@ -103,6 +103,11 @@ class Claim:
     def asserted(self) -> bool:
         return self.modality == "asserted"
 
+    @property
+    def non_strict_bound(self) -> bool:
+        """`at most 9`, `up to 9`: consistent with the value itself being the answer."""
+        return self.modality == "bounded" and self.relation in ("<=", ">=")
+
 
 ASSERTED = Claim()
 
@@ -208,13 +213,13 @@ def classify(before: str, after: str) -> Claim:
     subject, predicate = _predicate(clause)
     count, neg_word = _polarity(predicate)
     bound = _bound(clause)
-    if bound is not None:
+    hedge = (set(clause) | set(tail_tokens[:6])) & _HEDGES or _epistemic(predicate)
+    if bound is not None and not hedge:  # a hedged bound ("maybe up to 5") is a hedge first
         return Claim("bounded", bound, why=f"a bound ({bound}) before the value")
     if count % 2 == 1:
         return Claim("negated", "!=", why=f"{neg_word!r} before the value")
     if _raises_negation(subject) or (previous and _raises_negation(previous)):
         return Claim("negated", "!=", why="a denied statement that the value holds")
-    hedge = (set(clause) | set(tail_tokens[:6])) & _HEDGES or _epistemic(predicate)
     if hedge:
         return Claim("hedged", why=f"{sorted(hedge)[0]!r} in the answer statement")
     if clause[:1] and (clause[0] in _CONDITIONS or " ".join(clause[:2]) in ("only if", "even if")):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from veriward.verifiers.math._claim import Claim, classify
+from veriward.verifiers.math._claim import classify
 from veriward.verifiers.math._glyphs import VULGAR_GLYPHS, value_span
 from veriward.verifiers.math._units import is_unit
 
@@ -228,7 +228,7 @@ def final_statement(text: str, displays: bool = True) -> Statement | None:
         if (
             found is not None
             and len(found.parts) == 1
-            and _consistent_bound(classify(found.before, found.after))
+            and classify(found.before, found.after).non_strict_bound
         ):
             bounded_last = bounded_last or found  # a bound restating an earlier answer is a later value
             trailing.append((found.parts[0], True))
@@ -261,14 +261,10 @@ def _later_values(s: str) -> list[tuple[str, bool]] | None:
     out = []
     for a, b, v in spans:  # one claim at a time: the first that is not inert ends the scan
         c = classify(s[:a], s[b:])
-        if not (c.asserted or _consistent_bound(c)):
+        if not (c.asserted or c.non_strict_bound):
             return None
         out.append((v, contrast or not c.asserted))
     return out
-
-
-def _consistent_bound(claim: Claim) -> bool:
-    return claim.modality == "bounded" and claim.relation in ("<=", ">=")
 
 
 def _display_answer(sents: list[str], i: int, after_text: str) -> Statement | None:

@@ -14,7 +14,9 @@ from veriward.verifiers.math._statement import MATH, NOT_INERT, Statement, math_
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|\(?[a-z]\))\s+(.{1,300})$")
 _LEAD = re.compile(r":\s*(?:\*\*)?\s*$")
-_LABEL = re.compile(r"^(?:\*\*)?[^\d$\\]{0,40}?[:=]?(?:\*\*)?\s*")
+_LABEL = re.compile(
+    r"^(?:\*\*)?(?:\(?[a-z0-9]{1,4}\)|[^$\\:=\n]{1,40}[:=])?(?:\*\*)?\s*", re.I
+)  # `(b)`, `Part 2:`
 _NUMBER = re.compile(r"[-−]?\d+(?:[.,]\d+)?(?:\s*/\s*\d+)?")
 _MAX_ITEMS = 10
 
