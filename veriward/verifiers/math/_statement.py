@@ -295,19 +295,17 @@ def _sentence_answer(sents: list[str], i: int, after_text: str, earlier: str) ->
     return Statement(parts, before, s[b:] + " " + after_text)
 
 
-# Words that make a later sentence more than an elaboration: it qualifies, doubts or replaces the answer.
 _MAX_LATER_VALUES = 8
 # Contrast alone does not qualify a later sentence whose every value is the answer itself.
 _CONTRAST = frozenset({"however", "but", "instead", "rather", "actually"})
+# Words that make a later sentence more than an elaboration: it qualifies, doubts or replaces the answer.
 _NOT_INERT = re.compile(
     r"\b(?:or|maybe|perhaps|possibly|probably|likely|might|may|could|alternatively|actually|wait|instead"
     r"|however|but|not|no|never|except|unless|rather|also|another|other|else|either|wrong|incorrect"
     r"|mistake|error|correct(?:ion|ed)?|approximately|about|around|roughly|nearly|almost|if)\b|n't\b|≈|\\approx",
     re.I,
 )
-
-
-NOT_INERT = _NOT_INERT
+NOT_INERT = _NOT_INERT  # (shared with `_summary`)
 
 
 def _restates(value: str, parts: list[str], earlier: str) -> bool:
