@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from veriward.verifiers.math import MathOptions
 from veriward.verifiers.math._core import grade
-from veriward.verifiers.math._glyphs import to_latex
+from veriward.verifiers.math._glyphs import to_latex, value_span
 
 OPTS = MathOptions()
 SUPERSCRIPT = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True))
@@ -25,7 +25,10 @@ PLACES = [
     "So we get {}.",
     "The answer is $\\boxed{{{}}}$.",
     "Hence the total comes to {}.",
+    "The final answer is {} square units.",
+    "The answer is: the value {}",
 ]
+MINUS = ["-", "−", "–", "‐", "‑", "‒", "﹣", "－"]
 
 
 def _verdict(gold: str, response: str) -> str:
@@ -100,3 +103,27 @@ def test_to_latex_leaves_ascii_alone_and_rewrites_each_glyph() -> None:
     assert to_latex("√(x+1)") == "\\sqrt{x+1}"
     assert to_latex("∛{27}") == "\\sqrt[3]{27}"
     assert to_latex("3⁄4") == "3/4"
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.integers(1, 900), st.sampled_from(MINUS), st.sampled_from(PLACES))
+def test_every_minus_sign_makes_the_value_negative(n: int, minus: str, place: str) -> None:
+    response = place.format(f"{minus}{n}")
+    assert _verdict(str(n), response) != "correct", response  # a dash read as nothing paid for -n = n
+    assert _verdict(str(-n), response) == "correct", response
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(1, 900), st.sampled_from(["±", "∓", "¬", "!"]), st.sampled_from(PLACES))
+def test_a_sign_that_changes_the_value_is_never_dropped(n: int, sign: str, place: str) -> None:
+    response = place.format(f"{sign}{n}")
+    assert _verdict(str(n), response) != "correct", response
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.integers(1, 90), st.integers(1, 90))
+def test_a_hyphen_after_a_word_or_a_range_is_not_a_sign(a: int, b: int) -> None:
+    text = f"the COVID-{b} data"
+    start = text.index(str(b))
+    assert value_span(text, start, start + len(str(b)), lambda _: False) == (start, start + len(str(b)))
+    assert _verdict(str(a), f"Thus the answer is {a}–{a + b}.") != "correct"  # a range is two values

@@ -9,9 +9,11 @@ from typing import Literal, NamedTuple
 from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes
 from veriward.verifiers.math._claim import retracted_after
+from veriward.verifiers.math._glyphs import value_span
 from veriward.verifiers.math._statement import Span, Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
 from veriward.verifiers.math._summary import summary_list
+from veriward.verifiers.math._units import is_unit
 
 # "final answer" in any form; a bare "answer" only when a value follows ("answer is", "Answer:",
 # "Answer $9$"), so that "the answer could be 3. Actually 4." is not read as 3; or a `####` line.
@@ -162,20 +164,29 @@ def _prose_span(seg: str) -> Found | None:
             return Found([m.text for m in after], after[0].start, after[-1].end)
     cut = [m.end() for m in re.finditer(r"\b(?:is|are|be|equals|was)\b|=", seg)]
     base = cut[-1] if cut and not maths else 0
-    nums = list(_NUMBER.finditer(seg, base)) if not maths else list(_NUMBER.finditer(outside))
+    nums = _numbers(seg, base) if not maths else _numbers(outside, 0)
     if nums:
         group = _number_list(seg, nums) if not maths else [nums[-1]]
-        return Found([n.group(0) for n in group], group[0].start(), group[-1].end())
+        return Found([seg[a:b] for a, b in group], group[0][0], group[-1][1])
     if maths:
         return Found([maths[-1].text], maths[-1].start, maths[-1].end)
     return None
 
 
-def _number_list(seg: str, nums: list[re.Match[str]]) -> list[re.Match[str]]:
+def _numbers(text: str, base: int) -> list[tuple[int, int]]:
+    """The numbers of prose from `base`, each with its sign and what is glued to it (`–42`, `4π`, `3²`)."""
+    out: list[tuple[int, int]] = []
+    for m in _NUMBER.finditer(text, base):
+        if not out or m.start() >= out[-1][1]:
+            out.append(value_span(text, m.start(), m.end(), is_unit))
+    return out
+
+
+def _number_list(seg: str, nums: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The last number with the numbers joined to it by `,`/`and`/`or` (`either 5 or 6`: both)."""
     group = [nums[-1]]
     for prev in reversed(nums[:-1]):
-        between = seg[prev.end() : group[0].start()]
+        between = seg[prev[1] : group[0][0]]
         if not re.fullmatch(r"[\s,]*(?:(?:and|or)\b[\s\w]{0,12}?)?\s*", between, re.I):
             break
         group.insert(0, prev)

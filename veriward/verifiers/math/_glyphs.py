@@ -3,8 +3,8 @@
 Two halves, both plain string work on bounded text:
 - `to_latex` rewrites the glyphs as the LaTeX the parser reads (`3²` -> `3^{2}`, `1½` -> `\\frac{3}{2}`,
   `√(x+1)` -> `\\sqrt{x+1}`), so a glyph is never dropped or read as a unit;
-- `glued_end` tells the prose readers where a number written in text really ends: `4π`, `3²`, `2√3`,
-  `4x` are one value, never the number `4` followed by an ignored remainder.
+- `value_span` tells the prose readers where a number written in text really starts and ends: `–42`,
+  `4π`, `3²`, `2√3`, `4x` are one value each, never the number `42` or `4` with the rest ignored.
 """
 
 from __future__ import annotations
@@ -63,18 +63,24 @@ _GLUED = re.compile(
 )
 _GLUED_LETTERS = re.compile(r"[A-Za-z]{1,3}(?![A-Za-z])")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+# Signs glued before a number (not after a word: `COVID-19`, `5–7`) belong to it: every dash or minus
+# form (`–42` is -42, never 42), and the signs that make it something else (`±42`, `¬42`, `~42`).
+_SIGN_BEFORE = re.compile(r"(?<![\w.])[\u2010-\u2015\u2212\ufe63\uff0d\uff0b+\-±∓¬~!]{1,3}$")
 _ROOT_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s?)?([√∛∜])\s?[({]?\s?$")
 
 
 def value_span(text: str, start: int, end: int, is_unit: Callable[[str], bool]) -> tuple[int, int]:
-    """Where a number found at `[start, end)` in prose really starts and ends: with a root sign before it
-    (`√3`, `2√(3)`), and past glued glyphs (`4π`, `3²`, `2√3`) and glued letters that are neither a unit
-    nor an ordinal suffix (`4x`, `3e`; not `5cm`, not `5th`)."""
+    """Where a number found at `[start, end)` in prose really starts and ends: with a sign or a root
+    sign before it (`–42`, `±42`, `√3`, `2√(3)`), and past glued glyphs (`4π`, `3²`, `2√3`) and glued
+    letters that are neither a unit nor an ordinal suffix (`4x`, `3e`; not `5cm`, not `5th`)."""
     window = max(0, start - 16)
     before = _ROOT_BEFORE.search(text, window, start)
     if before:
         root = _ROOT.match(text, before.start(1))
         start, end = before.start(), max(end, root.end() if root else end)
+    sign = _SIGN_BEFORE.search(text, max(0, start - 3), start)
+    if sign:
+        start = sign.start()
     m = _GLUED.match(text, end)
     if m:
         end = m.end()

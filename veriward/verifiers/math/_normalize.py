@@ -17,6 +17,12 @@ _UNICODE = {
     "≠": r"\neq ",
     "−": "-",
     "–": "-",
+    "‐": "-",  # the hyphen, non-breaking hyphen, figure dash, small and fullwidth minus: all a minus
+    "‑": "-",
+    "‒": "-",
+    "﹣": "-",
+    "－": "-",
+    "＋": "+",
     "×": r"\times ",
     "·": r"\cdot ",
     "π": r"\pi ",
