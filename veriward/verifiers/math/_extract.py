@@ -10,6 +10,7 @@ from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._glyphs import value_span
+from veriward.verifiers.math._scale import fold
 from veriward.verifiers.math._statement import Span, Statement, hedged_mentions
 from veriward.verifiers.math._statement import final_statement as _statement
 from veriward.verifiers.math._summary import summary_list
@@ -270,6 +271,7 @@ _HYPOTHETICAL = re.compile(r"\s*(?:for\s+(?:example|instance)|e\.g\.|if|suppose|
 def extract(text: str) -> Extraction | None:
     """The final answer, with any answer statements after it (which may qualify or contradict it)."""
     found = _extract(text)
+    found = fold(found) if found is not None else None
     if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
         end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
         rest = re.sub(

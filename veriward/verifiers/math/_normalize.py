@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from veriward.verifiers.math._glyphs import to_latex
+from veriward.verifiers.math._scale import rewrite
 from veriward.verifiers.math._units import split_unit
 
 _UNICODE = {
@@ -130,7 +131,7 @@ def clean(answer: str) -> Cleaned:
         if inner:
             out.text, out.is_text = inner, True
             return out
-    s, out.unit = split_unit(s)
+    s, out.unit = split_unit(rewrite(s))
     s = _TEXT_ANY.sub(lambda m: _text_block(m.group(1)), s)
     qualifier = _QUALIFIER.search(s, 1)
     if qualifier:
