@@ -127,38 +127,3 @@ def test_a_hyphen_after_a_word_or_a_range_is_not_a_sign(a: int, b: int) -> None:
     start = text.index(str(b))
     assert value_span(text, start, start + len(str(b)), lambda _: False) == (start, start + len(str(b)))
     assert _verdict(str(a), f"Thus the answer is {a}–{a + b}.") != "correct"  # a range is two values
-
-
-SCALE_WORDS = [("thousand", 1000), ("million", 10**6), ("billion", 10**9), ("hundred", 100), ("dozen", 12)]
-WRAPS = ["{}", "${}$", "**{}**", "\\(\\boxed{{{}}}\\)"]
-
-
-@settings(max_examples=100, deadline=None, derandomize=True)
-@given(st.integers(2, 99), st.sampled_from(SCALE_WORDS), st.sampled_from(WRAPS), st.sampled_from(PLACES[:5]))
-def test_a_scale_word_multiplies_the_value(n: int, scale: tuple[str, int], wrap: str, place: str) -> None:
-    word, factor = scale
-    response = place.format(f"{wrap.format(n)} {word}")
-    assert _verdict(str(n), response) != "correct", response  # "42 thousand" once paid for 42
-    assert _verdict(str(n * factor), response) == "correct", response
-
-
-@settings(max_examples=80, deadline=None, derandomize=True)
-@given(
-    st.integers(2, 12),
-    st.sampled_from([("squared", lambda n: n**2), ("cubed", lambda n: n**3), ("tenths", lambda n: n / 10)]),
-    st.sampled_from(PLACES[:5]),
-)
-def test_a_power_or_part_word_changes_the_value(n: int, word: tuple, place: str) -> None:
-    name, value = word
-    response = place.format(f"{n} {name}")
-    assert _verdict(str(n), response) != "correct", response
-    assert _verdict(str(value(n)), response) == "correct", response
-
-
-@settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.integers(1, 400), st.sampled_from([("half of", 0.5), ("twice", 2), ("double", 2), ("triple", 3)]))
-def test_a_multiplier_before_the_value_applies_to_it(n: int, word: tuple[str, float]) -> None:
-    name, factor = word
-    response = f"The answer is {name} {2 * n}."
-    assert _verdict(str(2 * n), response) != "correct", response
-    assert _verdict(str(int(2 * n * factor)), response) == "correct", response

@@ -168,10 +168,19 @@ def _prose_span(seg: str) -> Found | None:
     nums = _numbers(seg, base) if not maths else _numbers(outside, 0)
     if nums:
         group = _number_list(seg, nums) if not maths else [nums[-1]]
+        if len(group) == 1 and len(nums) > 1 and _RELATED.fullmatch(seg[nums[-2][1] : nums[-1][0]]):
+            group = [(nums[-2][0], nums[-1][1])]  # `2 times 3`, `5 more than 7`: one expression, not 3
         return Found([seg[a:b] for a, b in group], group[0][0], group[-1][1])
     if maths:
         return Found([maths[-1].text], maths[-1].start, maths[-1].end)
     return None
+
+
+_RELATED = re.compile(
+    r"\s+(?:times|plus|minus|to(?:\s+the)?|in|by|of|over|out\s+of|(?:more|less|fewer)\s+than"
+    r"|(?:divided|multiplied)\s+by)\s+",
+    re.I,
+)
 
 
 def _numbers(text: str, base: int) -> list[tuple[int, int]]:

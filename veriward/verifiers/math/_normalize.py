@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from veriward.verifiers.math._glyphs import to_latex
-from veriward.verifiers.math._scale import rewrite
+from veriward.verifiers.math._scale import repeating_fraction, rewrite
 from veriward.verifiers.math._units import split_unit
 
 _UNICODE = {
@@ -104,9 +104,19 @@ def strip_delimiters(s: str) -> str:
     return _LEADING.sub("", s).strip()
 
 
+# A repeating decimal: `0.\overline{3}`, `0.1\overline{6}`, `1.\dot{3}`.
+_REPEATING = re.compile(r"(?<![\d.])(\d{0,12})\.(\d{0,12})\\(?:overline|bar|dot)\s*\{\s*(\d{1,12})\s*\}")
+
+
+def _repeating(m: re.Match[str]) -> str:
+    return repeating_fraction(m.group(1) or "0", m.group(2), m.group(3))
+
+
 def basic(s: str) -> str:
     """Unicode, spacing commands, \\left/\\right and fraction variants; bounded regex work only."""
     s = to_latex(s)
+    if "." in s and "\\" in s:
+        s = _REPEATING.sub(_repeating, s)
     for k, v in _UNICODE.items():
         if k in s:
             s = s.replace(k, v)

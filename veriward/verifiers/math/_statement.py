@@ -148,6 +148,8 @@ def _stated(sentence: str, earlier: str = "") -> tuple[int, int] | None:
         gap = masked[m.end() : values[k].start]
         if not _FILLER.fullmatch(gap) or _is_name(values[k].text):
             continue
+        if m.group(0).lower() == "by" and k > 0 and not masked[values[k - 1].end : m.start()].strip():
+            continue  # `2 by 3`: dimensions, not "increased by 3"
         last = k
         while last + 1 < len(values) and _LIST_JOIN.match(masked[values[last].end : values[last + 1].start]):
             last += 1
