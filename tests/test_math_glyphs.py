@@ -127,3 +127,36 @@ def test_a_hyphen_after_a_word_or_a_range_is_not_a_sign(a: int, b: int) -> None:
     start = text.index(str(b))
     assert value_span(text, start, start + len(str(b)), lambda _: False) == (start, start + len(str(b)))
     assert _verdict(str(a), f"Thus the answer is {a}–{a + b}.") != "correct"  # a range is two values
+
+
+OPERANDS = [
+    "$-\\boxed{{{}}}$",
+    "$\\sqrt{{\\boxed{{{}}}}}$",
+    "$\\frac{{1}}{{\\boxed{{{}}}}}$",
+    "$\\boxed{{{}}}^2$",
+    "$\\boxed{{{}}}\\pi$",
+    "$\\boxed{{{}}} \\times 10^3$",
+    "$\\boxed{{{}}}7$",
+    "$\\boxed{{{}}}.5$",
+    "$2\\boxed{{{}}}$",
+    "$\\boxed{{{}}}\\,000$",
+]
+STANDALONE = [
+    "$\\boxed{{{}}}$",
+    "**$\\boxed{{{}}}$**",
+    "$x = \\boxed{{{}}}$",
+    "$\\boxed{{{}}}^\\circ$",
+    "$\\boxed{{{}}}\\%$",
+    "$\\boxed{{{}}}$ cm",
+    "(\\boxed{{{}}})",
+    "\\[\\boxed{{{}}}\\]",
+]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.integers(2, 500), st.sampled_from(OPERANDS), st.sampled_from(STANDALONE))
+def test_a_box_inside_a_larger_expression_is_not_the_answer(n: int, operand: str, alone: str) -> None:
+    said = f"So the final answer is {operand.format(n)}."
+    assert _verdict(str(n), said) != "correct", said  # `-\\boxed{42}` once paid for 42
+    ok = f"So the final answer is {alone.format(n)}."
+    assert _verdict(str(n), ok) == "correct", ok

@@ -38,6 +38,7 @@ class Answer:
     claim: Claim = ASSERTED  # what the answer statement says about the value (`_claim`)
     outer: Claim = ASSERTED  # what the words around the answer say, ignoring the words inside it
     later: list[str] = field(default_factory=list)  # values asserted by answer statements after it
+    operand: str = ""  # the box is part of a larger expression written around it (why)
 
     @property
     def capped(self) -> bool:
@@ -112,6 +113,7 @@ def build(extraction: Extraction) -> Answer:
         retracted=any(negates_value(p[:MAX_ANSWER_CHARS]) for p in extraction.parts),
         claim=_claim_of(extraction),
         outer=classify(extraction.before, extraction.after) if extraction.source != "whole" else ASSERTED,
+        operand=extraction.operand,
     )
     for st in extraction.later:  # a later statement that qualifies the value, or states another one
         claim = classify(st.before, st.after)

@@ -66,3 +66,28 @@ def box_before(text: str, start: int) -> str | None:
     if end < 0 or end > start:
         return text[m.end() + 1 : m.end() + 2 + MAX_ANSWER_CHARS]
     return text[m.end() + 1 : end - 1]
+
+
+# Math glued to a box that makes it an operand of a larger expression: `-\boxed{42}`, `\sqrt{\boxed{42}}`,
+# `\frac{1}{\boxed{42}}`, `\boxed{4}2`, `\boxed{42}^2`, `\boxed{42}\pi`, `\boxed{42} \times 10^3`. A unit,
+# a percent or a degree mark after the box (`\boxed{30}^\circ`), or bold marks around it, leave it the answer.
+_OPERAND_BEFORE = re.compile(
+    r"(?:(?<![\s:*])[-−+*/×÷·]|\d|\\(?:times|cdot|div|pm|mp)\s*|(?:\\[dt]?frac|\\sqrt(?:\[[^\]]{0,8}\])?|\^|_)\s*\{\s*"
+    r"|\\[dt]?frac\s*\{[^{}]{0,80}\}\s*\{\s*)$"
+)
+_OPERAND_AFTER = re.compile(
+    r"^(?:\d|\.\d|\s*\^(?!\s*\{?\s*(?:\\circ|o\b|\\prime))|\s*\\(?:pi|times|cdot|div)(?![a-zA-Z])|\s*(?:\*(?!\*)|[/×÷·])"
+    r"|\\,\s*\d)"
+)
+
+
+def operand_of(before: str, after: str) -> str:
+    """Why the box is only part of the answer written around it, or ""."""
+    b, a = before[-100:], after[:40]
+    m = _OPERAND_BEFORE.search(b)
+    if m:
+        return f"{m.group(0).strip()!r} before the box"
+    m = _OPERAND_AFTER.match(a)
+    if m:
+        return f"{m.group(0).strip()!r} after the box"
+    return ""

@@ -71,6 +71,8 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     said = _yes_no(reference, gold, pred)
     if said is not None:
         return said
+    if pred.operand:
+        return Outcome.invalid(f"the box is part of a larger expression: {pred.operand}", **details)
     if pred.retracted:
         return Outcome.invalid("retracted answer: the answer negates its own value", **details)
     if not pred.claim.asserted:

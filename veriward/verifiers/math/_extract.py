@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from veriward.verifiers._markers import strip_end_markers
-from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes
+from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes, operand_of
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._glyphs import value_span
 from veriward.verifiers.math._scale import fold
@@ -77,6 +77,7 @@ class Extraction:
     before: str = ""  # the text before the value (its answer statement), read by the claim grammar
     after: str = ""  # the text after the value
     later: list[Statement] = field(default_factory=list)  # answer statements after the value
+    operand: str = ""  # why the box is an operand of a larger expression (`-\\boxed{42}`), if it is
 
 
 def _box_group(text: str, boxes: list[Span]) -> BoxGroup:
@@ -321,9 +322,10 @@ def _extract(text: str) -> Extraction | None:
             return later
         empty = any(not p.strip() for p in _box_group(text, all_boxes).parts)
         first = boxes[-len(parts)] if len(parts) <= len(boxes) else boxes[0]
+        before, after = text[max(0, first.start - 600) : first.start], text[boxes[-1].end :]
         return Extraction(
-            parts, "boxed", others, joined_or, empty_box=empty,
-            before=text[max(0, first.start - 600) : first.start], after=text[boxes[-1].end :],
+            parts, "boxed", others, joined_or, empty_box=empty, before=before, after=after,
+            operand=operand_of(before, after),
         )  # fmt: skip
     found = _phrase(text)
     if found:
