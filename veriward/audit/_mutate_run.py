@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from veriward.audit import _mutate as h
 from veriward.audit import _mutate_faithful as f
+from veriward.audit import _mutate_glued as g
 from veriward.audit._mutate import Gen, Kind, Mutant, Pair, anchor
 from veriward.audit._targets import Target
 
@@ -33,6 +34,9 @@ HACKS: dict[str, Gen] = {
     "tautology": h._tautology,
     "lookalike-digits": h._lookalike,
     "echoed-instruction": h._instruction,
+    "glued-box": g.glued_box,
+    "number-word": g.number_word,
+    "prose-glyph": g.prose_glyph,
 }
 REWRITES: dict[str, Gen] = {
     "bold-label": f.bold_label,

@@ -281,14 +281,13 @@ _HYPOTHETICAL = re.compile(r"\s*(?:for\s+(?:example|instance)|e\.g\.|if|suppose|
 def extract(text: str) -> Extraction | None:
     """The final answer, with any answer statements after it (which may qualify or contradict it)."""
     found = _extract(text)
-    found = fold(found) if found is not None else None
     if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
         end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
         rest = re.sub(
             r"I hope it is correct\.?", "", found.after[end.end() : end.end() + 2000] if end else ""
         )
         if _HYPOTHETICAL.match(rest):
-            return found
+            return fold(found)
         later = _statement(rest, displays=False)
         if later is not None:
             found.later.append(later)
@@ -298,7 +297,7 @@ def extract(text: str) -> Extraction | None:
             span = _prose_span(m.group(1))
             if span:
                 found.later.append(Statement(span.parts, rest[: m.start()], rest[m.end() :]))
-    return found
+    return fold(found) if found is not None else None
 
 
 def _extract(text: str) -> Extraction | None:

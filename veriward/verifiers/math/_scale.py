@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from veriward.verifiers.math._extract import Extraction
+    from veriward.verifiers.math._statement import Statement
 
 _SCALES = {
     "thousand": "1000", "million": "10^{6}", "billion": "10^{9}", "trillion": "10^{12}", "hundred": "100",
@@ -51,9 +52,19 @@ _REPEATING = re.compile(r"^\s+(?:repeating|recurring)\b", re.I)
 
 
 def fold(found: Extraction) -> Extraction:
-    """The answer with a value-changing word next to it taken in (`42` + ` thousand` -> `42 thousand`)."""
-    if len(found.parts) != 1 or found.source in ("whole", "math", "number"):
-        return found
+    """The answer with a value-changing word next to it taken in (`42` + ` thousand` -> `42 thousand`), and
+    so each later answer statement."""
+    later = [replace(st, parts=p, before=b, after=a) for st in found.later for p, b, a in [fold_parts(st)]]
+    if found.source in ("whole", "math", "number"):
+        return replace(found, later=later)
+    parts, before, after = fold_parts(found)
+    return replace(found, parts=parts, before=before, after=after, later=later)
+
+
+def fold_parts(found: Extraction | Statement) -> tuple[list[str], str, str]:
+    """The parts, before and after of an extraction or a statement with the words next to it taken in."""
+    if len(found.parts) != 1:
+        return found.parts, found.before, found.after
     part, before, after = found.parts[0], found.before, found.after
     m = _AFTER.match(after[:80])
     if m:
@@ -63,9 +74,7 @@ def fold(found: Extraction) -> Extraction:
     b = _BEFORE.search(before[-80:])
     if b:
         part, before = f"{b.group(1)} {part}", before[: len(before) - len(b.group(0))]
-    if part == found.parts[0]:
-        return found
-    return replace(found, parts=[part], before=before, after=after)
+    return [part], before, after
 
 
 def _plain(part: str) -> bool:
