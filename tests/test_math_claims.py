@@ -155,3 +155,52 @@ def test_the_claim_names_its_class() -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3000))
 def test_classify_never_raises(text: str) -> None:
     classify(text, text[::-1])
+
+
+denying_frames = st.sampled_from([
+    "It would be wrong to say", "It is false to claim", "I refuse to say", "It would be a mistake to think",
+    "I decline to give", "It is incorrect to conclude",
+])  # fmt: skip
+suppositions = st.sampled_from(["Assume", "Suppose", "Let us pretend", "Hypothetically,", "Probably,",
+                                "So, maybe,", "Perhaps, if anything,"])  # fmt: skip
+later_denials = st.sampled_from([
+    ", but that is false.", " (this is a placeholder).", " (unverified).", ", or is it?", "?",
+    " (a tentative value).", ", but this is untrue.",
+])  # fmt: skip
+
+
+@SETTINGS
+@given(values, subjects, denying_frames, wrap)
+def test_a_denying_frame_never_scores(v: str, subject: str, frame: str, w: str) -> None:
+    said = f"{frame} {subject.lower()} is {w.format(v=v)}."
+    assert _verdict(said, v) != "correct", said
+    boxed = f"$\\boxed{{{v}}}$"
+    kept = f"It is not {frame.split(' to ')[0].split()[-1]} to say {subject.lower()} is {boxed}."
+    if frame.startswith("It "):  # the denial denied: asserted again
+        assert _verdict(kept, v) == "correct", kept
+
+
+@SETTINGS
+@given(values, subjects, suppositions, wrap)
+def test_a_supposed_value_never_scores(v: str, subject: str, supposition: str, w: str) -> None:
+    said = f"{supposition} {subject.lower()} is {w.format(v=v)}."
+    assert _verdict(said, v) != "correct", said
+
+
+@SETTINGS
+@given(values, subjects, later_denials, wrap)
+def test_a_value_questioned_or_disowned_in_its_sentence_never_scores(
+    v: str, subject: str, tail: str, w: str
+) -> None:
+    said = f"{subject} is {w.format(v=v)}{tail}"
+    assert _verdict(said, v) != "correct", said
+    assert _verdict(f"{subject} is $\\boxed{{{v}}}$. Why? Because we checked it.", v) == "correct"
+
+
+@SETTINGS
+@given(values, st.integers(1, 99), wrap, st.sampled_from(["neither {o} nor {v}", "not {o} nor {v}"]))
+def test_neither_nor_denies_both(v: str, other: int, w: str, form: str) -> None:
+    said = "The answer is " + form.format(o=other, v=w.format(v=v)) + "."
+    assert _verdict(said, v) != "correct", said
+    kept = f"The answer is not {other}, nor is it {other + 1}; it is $\\boxed{{{v}}}$."
+    assert _verdict(kept, v) == "correct", kept

@@ -44,15 +44,21 @@ _BOUNDARY_WORDS = _words(
 )
 _HEDGES = _words(
     "maybe perhaps probably possibly likely unlikely presumably supposedly seemingly guess "
-    "guessing unsure uncertain"
+    "guessing unsure uncertain unverified unchecked unconfirmed tentative tentatively provisional"
+)
+_HEDGE_ADVERBS = _words(
+    "maybe perhaps probably possibly likely presumably supposedly seemingly hypothetically tentatively"
 )
 _MODALS = _words("might may could")
-_CONDITIONS = _words("if unless assuming suppose supposing provided providing whenever")
+_CONDITIONS = _words(
+    "if unless assume assuming suppose supposing provided providing whenever pretend hypothetically"
+)
 _RETRACTIONS = re.compile(
     r"\b(?:wrong|incorrect|mistaken?|scratch|ignore|disregard|retract|withdraw|kidding|nevermind|never mind"
     r"|unsure|uncertain|not sure|no idea|don't know|do not know|not confident|not right|not correct"
     r"|isn't right|isn't correct|not the answer|not the final answer|(?:just|only|merely|a) (?:\w+ )?guess"
-    r"|give up|gave up|unable to"
+    r"|give up|gave up|unable to|placeholder|dummy value|made up"
+    r"|(?:that|this|it)(?:'s| is| was) (?:false|untrue|bogus|a lie)"
     r"|(?:could|can|did|do)(?: not|n't) (?:\w+ ){0,2}?(?:solve|finish|find|determine|complete|answer)"
     r"|cannot (?:\w+ ){0,2}?(?:solve|finish|find|determine|complete|answer))\b"
 )
@@ -159,6 +165,10 @@ def _polarity(clause: list[str]) -> tuple[int, str]:
         if t in _NEGATORS or t.endswith("n't"):
             if any(x in _LITOTES for x in clause[i + 1 : i + 3]):
                 continue
+            if t == "nor" and (
+                "neither" in clause[:i] or any(w.endswith("n't") or w == "not" for w in clause[:i])
+            ):
+                continue  # `neither 41 nor 42`, `not 41 nor 42`: one denial of each, not two that cancel
             count, last = count + 1, t
     text = " ".join(clause)
     ex = next((x for x in _EXCLUDERS if text.endswith(x)), None)
@@ -213,16 +223,22 @@ def classify(before: str, after: str) -> Claim:
     subject, predicate = _predicate(clause)
     count, neg_word = _polarity(predicate)
     bound = _bound(clause)
-    hedge = (set(clause) | set(tail_tokens[:6])) & _HEDGES or _epistemic(predicate)
+    opening = set(head_tokens[:3]) & _HEDGE_ADVERBS  # `Probably, the answer is 5`: the whole sentence
+    hedge = (
+        (set(clause) | set(tail_tokens[:6])) & _HEDGES
+        or opening
+        or _epistemic(predicate)
+        or _questioned(tail)
+    )
     if bound is not None and not hedge:  # a hedged bound ("maybe up to 5") is a hedge first
         return Claim("bounded", bound, why=f"a bound ({bound}) before the value")
     if count % 2 == 1:
         return Claim("negated", "!=", why=f"{neg_word!r} before the value")
-    if _raises_negation(subject) or (previous and _raises_negation(previous)):
+    if _raises_negation(subject) or _denies(clause) or (previous and _raises_negation(previous)):
         return Claim("negated", "!=", why="a denied statement that the value holds")
     if hedge:
         return Claim("hedged", why=f"{sorted(hedge)[0]!r} in the answer statement")
-    if clause[:1] and (clause[0] in _CONDITIONS or " ".join(clause[:2]) in ("only if", "even if")):
+    if set(clause[:3]) & _CONDITIONS:  # `if`, `only if`, `let us assume`, `now suppose`
         return Claim("conditional", why="the value is stated inside a condition")
     if _BOUND_AFTER.search(tail.strip().lower()):
         return Claim("bounded", ">=", why="a bound after the value")
@@ -241,6 +257,11 @@ def classify(before: str, after: str) -> Claim:
     return ASSERTED
 
 
+def _questioned(tail: str) -> set[str]:
+    """`42?`, `42, or is it?`: the value's own sentence ends in a question mark, so it asks, not states."""
+    return {"?"} if "?" in tail[:200] else set()
+
+
 def _epistemic(predicate: list[str]) -> set[str]:
     """`could be`, `might have been`: a modal of possibility on the stating verb (not `could take`)."""
     return {t for i, t in enumerate(predicate[:-1]) if t in _MODALS and predicate[i + 1] in ("be", "have")}
@@ -251,12 +272,30 @@ _RAISING = _words(
 )
 
 
+_DENYING = _words(
+    "wrong false incorrect untrue mistaken mistake refuse refuses refused decline declines declined"
+)
+_SAYING = _words("say claim think believe conclude answer state give write put")
+
+
 def _raises_negation(words: list[str]) -> bool:
-    """`It is not true that ...`, `I don't think the answer is`: a negated frame around the value's clause."""
+    """`It is not true that ...`, `I don't think the answer is`, `it would be wrong to say`, `I refuse to
+    say`: a negated or denying frame around the value's clause."""
     for i, t in enumerate(words):
         if (t in _NEGATORS or t.endswith("n't")) and set(words[i + 1 : i + 3]) & _RAISING:
             return True
-    return False
+    return _denies(words)
+
+
+def _denies(words: list[str]) -> bool:
+    """`wrong to say`, `refuse to give`: a frame that denies what the clause goes on to state."""
+    return any(
+        t in _DENYING
+        and words[i + 1 : i + 2] == ["to"]
+        and bool(set(words[i + 2 : i + 3]) & _SAYING)
+        and not (set(words[max(0, i - 2) : i]) & _NEGATORS)  # `not wrong to say`: asserted
+        for i, t in enumerate(words)
+    )
 
 
 def _tail_denial(tail: list[str]) -> str:
