@@ -204,3 +204,21 @@ def test_neither_nor_denies_both(v: str, other: int, w: str, form: str) -> None:
     assert _verdict(said, v) != "correct", said
     kept = f"The answer is not {other}, nor is it {other + 1}; it is $\\boxed{{{v}}}$."
     assert _verdict(kept, v) == "correct", kept
+
+
+offers = st.sampled_from([
+    " (or {o}).", "; {o} also works.", ", otherwise {o}.", ", unless it is {o}.",
+    ". {o} is also a valid answer.", ". Alternatively, {o}.", ", or else {o}.", " ({o} works too).",
+])  # fmt: skip
+
+
+@SETTINGS
+@given(values, st.integers(1, 999), offers, st.sampled_from([r"$\boxed{{{v}}}$", "**{v}**", "{v}"]))
+def test_another_value_offered_beside_the_answer_is_a_hedge(v: str, other: int, offer: str, w: str) -> None:
+    if v == str(other):
+        return
+    said = f"The answer is {w.format(v=v)}" + offer.format(o=other)
+    assert _verdict(said, v) != "correct", said
+    assert _verdict(said, str(other)) != "correct", said
+    again = f"The answer is $\\boxed{{{v}}}$ (or, written out, {v})."  # the same value again: kept
+    assert _verdict(again, v) == "correct", again

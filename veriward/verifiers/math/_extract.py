@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from veriward.verifiers._markers import strip_end_markers
+from veriward.verifiers.math._alternatives import is_offered, offered
 from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes, operand_of
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._glyphs import value_span
@@ -78,6 +79,7 @@ class Extraction:
     after: str = ""  # the text after the value
     later: list[Statement] = field(default_factory=list)  # answer statements after the value
     operand: str = ""  # why the box is an operand of a larger expression (`-\\boxed{42}`), if it is
+    offered: list[str] = field(default_factory=list)  # other values offered right after it (`(or 6)`)
 
 
 def _box_group(text: str, boxes: list[Span]) -> BoxGroup:
@@ -167,6 +169,14 @@ def _prose_span(seg: str) -> Found | None:
     cut = [m.end() for m in re.finditer(r"\b(?:is|are|be|equals|was)\b|=", seg)]
     base = cut[-1] if cut and not maths else 0
     nums = _numbers(seg, base) if not maths else _numbers(outside, 0)
+    brk = _CLAUSE_BREAK.search(seg, nums[0][1]) if nums else None
+    if brk:  # `is 0; 1 also works`: the answer is in the stating clause, the rest is another one
+        nums = [n for n in nums if n[1] <= brk.start()]
+    alt = next(
+        (i for i in range(1, len(nums)) if is_offered(seg, *nums[i]) and nums[i - 1] not in nums[i:]), None
+    )
+    if alt is not None:  # `is 0, otherwise 1`, `0 (1 works too)`: the stated value, then another offered
+        nums = nums[:alt]
     if nums:
         group = _number_list(seg, nums) if not maths else [nums[-1]]
         if len(group) == 1 and len(nums) > 1 and _RELATED.fullmatch(seg[nums[-2][1] : nums[-1][0]]):
@@ -177,6 +187,7 @@ def _prose_span(seg: str) -> Found | None:
     return None
 
 
+_CLAUSE_BREAK = re.compile(r"\s*(?:;|\s[—–-]\s|\.\s)")
 _RELATED = re.compile(
     r"\s+(?:times|plus|minus|to(?:\s+the)?|in|by|of|over|out\s+of|(?:more|less|fewer)\s+than"
     r"|(?:divided|multiplied)\s+by)\s+",
@@ -281,11 +292,12 @@ _HYPOTHETICAL = re.compile(r"\s*(?:for\s+(?:example|instance)|e\.g\.|if|suppose|
 def extract(text: str) -> Extraction | None:
     """The final answer, with any answer statements after it (which may qualify or contradict it)."""
     found = _extract(text)
-    if found is not None and found.source in ("boxed", "phrase") and found.after.strip():
+    if found is not None and found.source in ("boxed", "phrase", "bold") and found.after.strip():
         end = _SENTENCE_OR_LINE.search(found.after)  # the statement's own sentence is not a later one
         rest = re.sub(
             r"I hope it is correct\.?", "", found.after[end.end() : end.end() + 2000] if end else ""
         )
+        found.offered = offered(found.after[: end.start()] if end else found.after, rest)
         if _HYPOTHETICAL.match(rest):
             return fold(found)
         later = _statement(rest, displays=False)

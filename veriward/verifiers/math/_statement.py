@@ -308,6 +308,8 @@ _NOT_INERT = re.compile(
     re.I,
 )
 NOT_INERT = _NOT_INERT  # (shared with `_summary`)
+values_of = _values  # (shared with `_alternatives`)
+is_name = _is_name
 
 
 def _restates(value: str, parts: list[str], earlier: str) -> bool:
