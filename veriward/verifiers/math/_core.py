@@ -71,14 +71,9 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     said = _yes_no(reference, gold, pred)
     if said is not None:
         return said
-    if pred.operand:
-        return Outcome.invalid(f"the box is part of a larger expression: {pred.operand}", **details)
-    if pred.retracted:
-        return Outcome.invalid("retracted answer: the answer negates its own value", **details)
-    if not pred.claim.asserted:
-        claim = pred.claim
-        details["claim"] = f"{claim.modality} ({claim.relation})"
-        return Outcome.invalid(f"{claim.modality} answer, not an asserted value: {claim.why}", **details)
+    refused = _not_stated(pred, details)
+    if refused is not None:
+        return refused
     gold_choice = gold.choice or _leading_choice(reference)
     pred = _one_value(regroup(gold, pred))
     gold = _one_value(gold)
@@ -128,6 +123,20 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if scaled is pred.value and any(_equal(gold, other, marks) for other in renamings(gold, pred)):
         return _ok("equivalent to the reference, up to the names of its arbitrary constants", details)
     return _no("not equivalent to the reference", details)
+
+
+def _not_stated(pred: Answer, details: dict[str, str]) -> Outcome | None:
+    """`invalid` when the answer is not an asserted value of its own: part of a larger expression,
+    denied by itself, or claimed in another way than asserted."""
+    if pred.operand:
+        return Outcome.invalid(f"the box is part of a larger expression: {pred.operand}", **details)
+    if pred.retracted:
+        return Outcome.invalid("retracted answer: the answer negates its own value", **details)
+    if not pred.claim.asserted:
+        claim = pred.claim
+        details["claim"] = f"{claim.modality} ({claim.relation})"
+        return Outcome.invalid(f"{claim.modality} answer, not an asserted value: {claim.why}", **details)
+    return None
 
 
 def _equal(gold: Answer, pred: Answer, marks: Marks) -> bool:
