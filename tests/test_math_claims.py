@@ -222,3 +222,5 @@ def test_another_value_offered_beside_the_answer_is_a_hedge(v: str, other: int, 
     assert _verdict(said, str(other)) != "correct", said
     again = f"The answer is $\\boxed{{{v}}}$ (or, written out, {v})."  # the same value again: kept
     assert _verdict(again, v) == "correct", again
+    same = f"The answer is $\\boxed{{{other}}}$, which is also {2 * other}/2."  # equal by value: kept
+    assert _verdict(same, str(other)) == "correct", same

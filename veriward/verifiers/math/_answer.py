@@ -123,9 +123,7 @@ def build(extraction: Extraction) -> Answer:
             ans.claim = Claim(claim.modality, claim.relation, f"a later statement: {claim.why}")
         elif claim.asserted:
             ans.later.append(", ".join(st.parts))
-    others = [v for v in extraction.offered if not _same_parts([v], extraction.parts)]
-    if others and ans.claim.asserted:
-        ans.claim = Claim("hedged", why=f"another value offered beside the answer ({others[0][:40]})")
+    ans.later += extraction.offered  # offered beside the answer: compared by value like a later statement
     longest = max((len(p) for p in extraction.parts), default=0)
     if longest > MAX_ANSWER_CHARS:
         ans.error = f"answer too long ({longest} characters; the cap is {MAX_ANSWER_CHARS})"
