@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
     from veriward.verifiers.code._runner.prelude import _dumps, _write_fd
+    from veriward.verifiers.code._runner.python import role_argv
     from veriward.verifiers.code._runner.wire import Unencodable, decode, encode
 
 _MAX_LINE = 64 * 1024 * 1024
@@ -213,12 +214,13 @@ class Conn:
     def _start(self):
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
+        argv, fds = role_argv("serve", req_r, resp_w)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", self.job["runner"], "serve", str(req_r), str(resp_w)],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=1,
             stderr=2,
-            pass_fds=(req_r, resp_w),
+            pass_fds=(*fds, req_r, resp_w),
             cwd="/tmp",
         )
         os.close(req_r)
