@@ -14,18 +14,20 @@ judge job that runs after the candidate's job ended: `check(input, output, expec
 a testlib-style program run as `checker input output answer` (exit code 0 = accepted).
 """
 
-import ast
 import importlib
 import json
 import linecache
 import os
 import subprocess
 import sys
-import tempfile
 import traceback
-from typing import TYPE_CHECKING, Any
+
+# Not `typing.TYPE_CHECKING`: importing typing would cost every process in the sandbox ~2 ms.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
+    from typing import Any
+
     from veriward.verifiers.code._runner.prelude import _dumps, _no_dump, _write_fd
     from veriward.verifiers.code._runner.remote import CandidateGone, Conn, Remote, SolutionModule
     from veriward.verifiers.code._runner.wire import decode
@@ -82,6 +84,8 @@ def _unit_of(item):
 
 
 def _pytest_plugin(job, conn, path, reports):
+    import ast
+
     import pytest
     from _pytest.python import Module
 
@@ -135,6 +139,8 @@ def _run_pytest(job, conn):
         import pytest
     except ImportError:
         raise Infra("pytest is not installed in the sandbox") from None
+    import tempfile
+
     work = tempfile.mkdtemp(prefix=".vwpy", dir="/tmp")
     path, ini = os.path.join(work, "test_solution.py"), os.path.join(work, "pytest.ini")
     for p, text in ((path, ""), (ini, "[pytest]\n")):
@@ -198,6 +204,8 @@ def _judge_function(job):
 
 
 def _judge_program(job):
+    import tempfile
+
     work = tempfile.mkdtemp(prefix=".vwjudge", dir="/tmp")
     names = {"input": job["input"], "output": job["output"], "answer": job["expected"]}
     paths = []
