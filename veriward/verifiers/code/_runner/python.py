@@ -15,10 +15,9 @@ Roles (argv[1]):
 import json
 import os
 import signal
-import subprocess
 import sys
-import traceback
 
+# subprocess and traceback are imported where they are used: the candidate's process needs neither.
 # Not `typing.TYPE_CHECKING`: importing typing would cost every process in the sandbox ~2 ms.
 TYPE_CHECKING = False
 
@@ -61,6 +60,8 @@ _SHARED = {
 
 
 def role_case(out):
+    import traceback  # before any candidate code runs
+
     job = json.loads(sys.stdin.buffer.read())
     try:
         fn = resolve_entry(load_solution(job.get("prelude"), job["source"]).__dict__, job["entry_point"])
@@ -125,6 +126,8 @@ def _argv(job, work, role, res_w):
 
 
 def _start(job, argv, fds, cpu_s, out, err):
+    import subprocess
+
     return subprocess.Popen(
         argv,
         stdin=subprocess.PIPE,

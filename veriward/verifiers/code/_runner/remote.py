@@ -18,7 +18,6 @@ import contextlib
 import io
 import json
 import os
-import subprocess
 import sys
 import types
 
@@ -216,6 +215,8 @@ class Conn:
         self.job, self.proc, self.remotes = job, None, {}
 
     def _start(self):
+        import subprocess
+
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         argv, fds = role_argv("serve", req_r, resp_w)
