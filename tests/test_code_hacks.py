@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from _backends import BACKENDS
 from conftest import LiveServer
 
 from veriward.settings import Settings
+from veriward.verifiers.code._driver import runner_source
+from veriward.verifiers.code._languages import PYTHON
 
 CASES = [{"args": [1, 2], "expected": 3}, {"args": [2, 3], "expected": 5}, {"args": [10, -4], "expected": 6}]
 TEST_CODE = (
@@ -312,3 +316,39 @@ def test_the_hacks_work_where_the_answers_are_reachable(server: LiveServer) -> N
     answers = [ns["add"](*c["args"]) for c in CASES]
     listener.stop = True
     assert answers == [c["expected"] for c in CASES] and listener.connections == 3
+
+
+_SEAL_PROBE = r"""
+import errno, mmap, os, subprocess, sys
+_CODE = compile("import os, sys\nprint(sorted(os.listdir('/proc/self/fd')), sys.argv[1:])", "probe", "exec")
+fd = _code_fd()
+tries = {
+    "write": lambda: os.write(fd, b"x"),
+    "pwrite": lambda: os.pwrite(fd, b"x", 0),
+    "truncate": lambda: os.ftruncate(fd, 0),
+    "grow": lambda: os.ftruncate(fd, 1 << 20),
+    "reopen": lambda: os.write(os.open(f"/proc/self/fd/{fd}", os.O_RDWR), b"x"),
+    "mmap": lambda: mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_WRITE),
+}
+refused = {}
+for name, attempt in tries.items():
+    try:
+        attempt()
+        refused[name] = False
+    except OSError as exc:
+        refused[name] = exc.errno == errno.EPERM
+print(refused)
+argv, fds = role_argv("case", 7)
+print(subprocess.run(argv, pass_fds=fds, capture_output=True, text=True).stdout.strip())
+"""
+
+
+def test_a_role_process_runs_the_runner_from_a_sealed_memfd_and_keeps_no_descriptor() -> None:
+    # The code a role process (the checker, the candidate) runs comes from a memfd that nothing can change
+    # once sealed: no write, resize, writable reopen or shared writable mapping; the process it starts
+    # closes the descriptor before running anything, and sees the argv of its role.
+    src = runner_source(PYTHON).split('if __name__ == "__main__":')[0] + _SEAL_PROBE
+    res = subprocess.run([sys.executable, "-I", "-c", src], capture_output=True, text=True, check=True)
+    refused, child = res.stdout.splitlines()
+    assert refused == str(dict.fromkeys(["write", "pwrite", "truncate", "grow", "reopen", "mmap"], True))
+    assert child == "['0', '1', '2', '3'] ['case', '7']"  # 3: the listing's own descriptor

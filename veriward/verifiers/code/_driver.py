@@ -69,7 +69,6 @@ def job_spec(lang: Language, code: str, ref: CodeReference, budget_s: float) -> 
         "context": ref.context,
         "bind": ref.bind,
         "imports": ref.imports,
-        "runner": runner_source(lang),
         **_limits.runner_limits(lang, ref.time_limit_s, ref.memory_limit_mb, budget_s),
     }
 

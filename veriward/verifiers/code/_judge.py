@@ -17,7 +17,7 @@ from veriward.sandbox import RunResult, Sandbox
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.code import _limits
 from veriward.verifiers.code._compare import parse_record
-from veriward.verifiers.code._driver import runner_argv, runner_source
+from veriward.verifiers.code._driver import runner_argv
 from veriward.verifiers.code._languages import PYTHON
 from veriward.verifiers.code._reference import CodeReference
 from veriward.verifiers.code._verdict import Judged, candidate_value, cut_off, runner_records, stdio_failure
@@ -91,7 +91,6 @@ async def run_checker(
         "style": checker.style,
         "output_kind": "text" if ref.stdio is not None else "value",
         "tests": [item for _, item in items],
-        "runner": runner_source(PYTHON),
         **_limits.runner_limits(PYTHON, checker.time_limit_s, ref.memory_limit_mb, wall - _limits.REPORT_S),
     }
     limits = _limits.job_limits(PYTHON, ref.memory_limit_mb, wall)

@@ -2,7 +2,8 @@
 
 veriward imports none of the other modules of this package. `source` reads the prelude and a runner's
 parts from the installed package and joins them into the one text run as `python3 -c` inside the sandbox
-(a file the candidate could overwrite is never imported): `native` for compiled and other languages,
+(a file the candidate could overwrite is never imported; the processes the runner starts in a role run
+its compiled code from a sealed memfd, see `python.role_argv`): `native` for compiled and other languages,
 `python` (with `wire`, `remote` and `checker`) for Python and the checker's own jobs.
 """
 

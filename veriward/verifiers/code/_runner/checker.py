@@ -14,18 +14,18 @@ judge job that runs after the candidate's job ended: `check(input, output, expec
 a testlib-style program run as `checker input output answer` (exit code 0 = accepted).
 """
 
-import ast
-import importlib
 import json
-import linecache
 import os
-import subprocess
 import sys
-import tempfile
-import traceback
-from typing import TYPE_CHECKING, Any
+
+# subprocess, traceback, linecache and importlib are imported where they are used: the candidate's
+# process, which runs this text too, needs none of them, and each costs every process importing it.
+# Not `typing.TYPE_CHECKING`: importing typing would cost every process in the sandbox ~2 ms.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
+    from typing import Any
+
     from veriward.verifiers.code._runner.prelude import _dumps, _no_dump, _write_fd
     from veriward.verifiers.code._runner.remote import CandidateGone, Conn, Remote, SolutionModule
     from veriward.verifiers.code._runner.wire import decode
@@ -36,12 +36,16 @@ class Infra(Exception):
 
 
 def _exec(source, filename, ns):
+    import linecache
+
     if source:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), ns)
 
 
 def _namespace(job, conn, name):
+    import importlib
+
     ns = {"__name__": name, "__builtins__": __builtins__}
     _exec(job.get("context"), "context.py", ns)
     for spec in job.get("imports") or []:  # "math", or "typing.List"
@@ -82,6 +86,9 @@ def _unit_of(item):
 
 
 def _pytest_plugin(job, conn, path, reports):
+    import ast
+    import linecache
+
     import pytest
     from _pytest.python import Module
 
@@ -135,6 +142,8 @@ def _run_pytest(job, conn):
         import pytest
     except ImportError:
         raise Infra("pytest is not installed in the sandbox") from None
+    import tempfile
+
     work = tempfile.mkdtemp(prefix=".vwpy", dir="/tmp")
     path, ini = os.path.join(work, "test_solution.py"), os.path.join(work, "pytest.ini")
     for p, text in ((path, ""), (ini, "[pytest]\n")):
@@ -160,6 +169,8 @@ _RUNNERS = {"check": _run_check, "assert": _run_assert, "pytest": _run_pytest}
 
 
 def role_check(result):
+    import traceback
+
     _no_dump()
     job = json.loads(sys.stdin.buffer.read())
     sys.set_int_max_str_digits(0)
@@ -198,6 +209,9 @@ def _judge_function(job):
 
 
 def _judge_program(job):
+    import subprocess
+    import tempfile
+
     work = tempfile.mkdtemp(prefix=".vwjudge", dir="/tmp")
     names = {"input": job["input"], "output": job["output"], "answer": job["expected"]}
     paths = []
@@ -217,6 +231,8 @@ def _judge_program(job):
 
 
 def role_judge(result):
+    import traceback
+
     job = json.loads(sys.stdin.buffer.read())
     record = {"score": 0.0, "excerpt": ""}
     try:

@@ -161,9 +161,10 @@ def _fresh_scratch(keep=()):
     """Empty everything one test's processes could leave for the next (call after `_sweep`)."""
     for root in _SCRATCH:
         _wipe_dir(root, keep)
-    libc = _libc()
+    libc = None
     for kind, ctl in _SYSV:
         for ident in _sysv_ids(kind):
+            libc = libc or _libc()  # only where there is something to remove: ctypes costs a few ms
             if kind == "sem":
                 getattr(libc, ctl)(ident, 0, _IPC_RMID)
             else:

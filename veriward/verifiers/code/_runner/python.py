@@ -15,10 +15,11 @@ Roles (argv[1]):
 import json
 import os
 import signal
-import subprocess
 import sys
-import traceback
-from typing import TYPE_CHECKING
+
+# subprocess and traceback are imported where they are used: the candidate's process needs neither.
+# Not `typing.TYPE_CHECKING`: importing typing would cost every process in the sandbox ~2 ms.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front of this source
     from veriward.verifiers.code._runner.checker import role_check, role_judge
@@ -35,6 +36,18 @@ if TYPE_CHECKING:  # in the sandbox these come from the parts shipped in front o
     from veriward.verifiers.code._runner.remote import exc_record, load_solution, resolve_entry, role_serve
     from veriward.verifiers.code._runner.wire import Unencodable, encode
 
+# This runner's own compiled code (the frame running this text is the module's): a process it starts in a
+# role runs it from a sealed memfd (`role_argv`) instead of compiling the whole text again.
+_CODE = sys._getframe(0).f_code
+_CODE_FD: "list[int]" = []  # made on first use
+_BOOT = (
+    "import marshal,os,sys\n"
+    "_vw_fd = int(sys.argv.pop(1))\n"
+    "_vw_code = marshal.loads(os.pread(_vw_fd, os.fstat(_vw_fd).st_size, 0))\n"
+    "os.close(_vw_fd)\n"
+    "del _vw_fd\n"
+    "exec(_vw_code)\n"
+)
 _ROLE_OF = {"cases": "case", "checker": "check", "judge": "judge"}
 _SHARED = {
     "cases": ("source", "entry_point", "prelude"),
@@ -47,6 +60,8 @@ _SHARED = {
 
 
 def role_case(out):
+    import traceback  # before any candidate code runs
+
     job = json.loads(sys.stdin.buffer.read())
     try:
         fn = resolve_entry(load_solution(job.get("prelude"), job["source"]).__dict__, job["entry_point"])
@@ -62,6 +77,31 @@ def role_case(out):
     os._exit(0)
 
 
+# -- processes in a role ----------------------------------------------------------------------------
+
+
+def _code_fd():
+    """A memfd holding `_CODE` (marshal), sealed before any child sees it: nobody can change it."""
+    if not _CODE_FD:
+        import fcntl
+        import marshal
+
+        fd = os.memfd_create("vw-runner", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        data = memoryview(marshal.dumps(_CODE))
+        while data:
+            data = data[os.write(fd, data) :]
+        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        _CODE_FD.append(fd)
+    return _CODE_FD[0]
+
+
+def role_argv(role, *args):
+    """(argv, fds to pass) of a process running this runner in `role` (never -O: asserts must run)."""
+    fd = _code_fd()
+    return [sys.executable, "-I", "-B", "-c", _BOOT, str(fd), role, *map(str, args)], [fd]
+
+
 # -- the runner ----------------------------------------------------------------------------------------
 
 
@@ -71,7 +111,7 @@ def _feed(job, test):
     if mode == "stdio":
         return None, test["input"].encode()
     shared = {k: job.get(k) for k in _SHARED[mode]}
-    return _ROLE_OF[mode], json.dumps({**shared, **test, "runner": job["runner"]}).encode()
+    return _ROLE_OF[mode], json.dumps({**shared, **test}).encode()
 
 
 def _argv(job, work, role, res_w):
@@ -81,10 +121,13 @@ def _argv(job, work, role, res_w):
         with open(src, "w", encoding="utf-8") as f:
             f.write(job["source"])
         return [sys.executable, "-I", "-B", src], []
-    return [sys.executable, "-I", "-B", "-c", job["runner"], role, str(res_w)], [res_w]
+    argv, fds = role_argv(role, res_w)
+    return argv, [*fds, res_w]
 
 
 def _start(job, argv, fds, cpu_s, out, err):
+    import subprocess
+
     return subprocess.Popen(
         argv,
         stdin=subprocess.PIPE,

@@ -10,7 +10,12 @@ checker, travels as a reference (`{"t": "ref", "v": n}`) to the object that stay
 import collections
 import decimal
 import fractions
-from typing import Any
+
+# Not `typing.TYPE_CHECKING`: importing typing would cost every process in the sandbox ~2 ms.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _MAX_DEPTH = 200
 _BIG_INT_BITS = 12000  # str(int) is refused beyond 4300 digits (~14000 bits): bigger ints travel as hex
@@ -22,9 +27,9 @@ _COUNTER, _ORDERED, _DEFAULT, _DEQUE = (
     collections.deque,
 )
 _FRACTION, _DECIMAL = fractions.Fraction, decimal.Decimal
-_MAPPINGS: dict[Any, str] = {_COUNTER: "Counter", _ORDERED: "OrderedDict", _DEFAULT: "defaultdict"}
+_MAPPINGS: "dict[Any, str]" = {_COUNTER: "Counter", _ORDERED: "OrderedDict", _DEFAULT: "defaultdict"}
 # Builtins whose subclasses travel as the builtin (bool cannot be subclassed).
-_CONVERTERS: tuple[tuple[type, Any], ...] = (
+_CONVERTERS: "tuple[tuple[type, Any], ...]" = (
     (int, int.__index__),
     (float, float.__float__),
     (str, str.__str__),
@@ -47,7 +52,7 @@ def _encode_int(v):
     return v if v.bit_length() <= _BIG_INT_BITS else {"t": "int", "v": hex(v)}
 
 
-def _as_base(v: Any) -> Any:
+def _as_base(v: "Any") -> "Any":
     """A subclass instance as the builtin it stores, read through the builtin's own slots (a subclass's
     overrides never run here), or None when `v` subclasses no builtin."""
     mro = type(v).__mro__
