@@ -74,7 +74,8 @@ def test_full_math_queue_answers_429_with_retry_after(make_server: Callable[...,
         t, out = _in_thread(lambda: c.post("/v1/score/batch", json={"requests": items}))
         with server.client() as probe:
             _wait_for_depth(probe, "math", 1)
-            r = probe.post("/v1/score", json=MATH_OK)
+            # Another response: the batch's own (once scored, a cache hit) is answered without queueing.
+            r = probe.post("/v1/score", json={**MATH_OK, "response": r"hence \boxed{5}"})
             metrics = probe.get("/metrics").text
         t.join(120)
         batch = out[0]
