@@ -20,6 +20,9 @@ _VULGAR = {
     "⅝": (5, 8), "⅞": (7, 8), "⅑": (1, 9), "⅒": (1, 10),
 }  # fmt: skip
 VULGAR_GLYPHS = "".join(_VULGAR)
+# Every form of a minus sign: the minus, en dash, hyphen, non-breaking hyphen, figure dash, small and
+# fullwidth minus (an em dash or a bar before a number is a sign too, but not one that can be read).
+MINUS_SIGNS = "−–‐‑‒﹣－"
 _ROOTS = {"√": "\\sqrt", "∛": "\\sqrt[3]", "∜": "\\sqrt[4]"}
 
 _SUP_RUN = re.compile("[" + "".join(_SUPERSCRIPTS) + "]+")
@@ -65,7 +68,7 @@ _GLUED_LETTERS = re.compile(r"[A-Za-z]{1,3}(?![A-Za-z])")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 # Signs glued before a number (not after a word: `COVID-19`, `5–7`) belong to it: every dash or minus
 # form (`–42` is -42, never 42), and the signs that make it something else (`±42`, `¬42`, `~42`).
-_SIGN_BEFORE = re.compile(r"(?<![\w.])[\u2010-\u2015\u2212\ufe63\uff0d\uff0b+\-±∓¬~!]{1,3}$")
+_SIGN_BEFORE = re.compile(rf"(?<![\w.])[{MINUS_SIGNS}—―\uff0b+\-±∓¬~!]{{1,3}}$")
 _ROOT_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s?)?([√∛∜])\s?[({]?\s?$")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from veriward.verifiers.math._glyphs import to_latex
+from veriward.verifiers.math._glyphs import MINUS_SIGNS, to_latex
 from veriward.verifiers.math._scale import repeating_fraction, rewrite
 from veriward.verifiers.math._units import split_unit
 
@@ -16,13 +16,7 @@ _UNICODE = {
     "≤": r"\le ",
     "≥": r"\ge ",
     "≠": r"\neq ",
-    "−": "-",
-    "–": "-",
-    "‐": "-",  # the hyphen, non-breaking hyphen, figure dash, small and fullwidth minus: all a minus
-    "‑": "-",
-    "‒": "-",
-    "﹣": "-",
-    "－": "-",
+    **dict.fromkeys(MINUS_SIGNS, "-"),
     "＋": "+",
     "×": r"\times ",
     "·": r"\cdot ",
