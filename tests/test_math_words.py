@@ -108,3 +108,57 @@ def test_a_repeating_decimal_is_its_exact_fraction(whole: int, fixed: str, cycle
         assert _verdict(gold, said) == "correct", said
         if value != Fraction(truncated) and len(f"{whole}{cycle}".lstrip("0")) < 3:
             assert _verdict(truncated, said) != "correct", said
+
+
+# Numbers spelled out in an answer span. The speller here is the test's own (so that it does not share the
+# scorer's table): units, teens, tens joined by a hyphen or a space.
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
+_DECADES = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+SPELLED_PLACES = ["The answer is {}.", "**Final Answer:** {}", "Making the answer **{} integers**.",
+                  "Answer: {}", "The final answer is **{}**.", "So the answer is {} solutions."]  # fmt: skip
+
+
+def _spell(n: int, joiner: str = "-", capital: bool = False) -> str:
+    word = _SMALL[n] if n < 20 else _DECADES[n // 10] + (joiner + _SMALL[n % 10] if n % 10 else "")
+    return word.capitalize() if capital else word
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(st.integers(0, 99), st.sampled_from(SPELLED_PLACES), st.sampled_from(["-", " "]), st.booleans())
+def test_a_spelled_number_in_an_answer_span_is_its_value(n: int, place: str, joiner: str, cap: bool) -> None:
+    word = _spell(n, joiner, capital=cap and place.startswith("Answer"))
+    response = "We count the cases one by one.\n\n" + place.format(word)
+    assert _verdict(str(n), response) == "correct", response
+    assert _verdict(str(n + 1), response) == "incorrect", response
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(st.integers(2, 98), st.sampled_from(SPELLED_PLACES[:4]), st.integers(0, 6))
+def test_a_spelled_number_that_is_not_asserted_never_pays(n: int, place: str, hack: int) -> None:
+    word, other = _spell(n), _spell(n + 1)
+    frames = [f"not {word}", f"{word} or {other}", f"at least {word}", f"maybe {word}", f"{word}, or {n + 1}",
+              f"{n + 1} or {word}", f"{word} thousand"]  # fmt: skip
+    response = place.format(frames[hack])
+    assert _verdict(str(n), response) != "correct", response
+
+
+def test_one_as_a_pronoun_and_a_number_word_in_a_heading_are_not_values() -> None:
+    assert _verdict("1", "The answer is the one with the most edges.") != "correct"
+    assert _verdict("1", "The answer is one of the roots above.") != "correct"
+    assert _verdict("1", "The answer is one.") == "correct"
+    heading = "**Total Over Two Days:** each runs 9 miles a day.\n\nSo each girl runs 18 miles in all."
+    assert _verdict("18", heading) == "correct"
+    assert _verdict("2", heading) == "incorrect"
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.integers(2, 98), st.integers(0, 4), st.sampled_from([r"$\boxed{{{v}}}$", "**{v}**", "{v}"]))
+def test_another_value_offered_in_words_after_the_answer_is_a_hedge(n: int, k: int, wrap: str) -> None:
+    other = _spell(n + 1)
+    after = [f", or {other}.", f". Or maybe {other}.", f". {other.capitalize()} also works.",
+             f" (or {other})", f". It might be {other}."][k]  # fmt: skip
+    response = "The answer is " + wrap.format(v=n) + after
+    assert _verdict(str(n), response) == "invalid", response
+    described = "The answer is " + wrap.format(v=n) + ". There is no way to arrange the nine numbers otherwise."
+    assert _verdict(str(n), described) == "correct", described

@@ -9,6 +9,7 @@ from typing import Literal, NamedTuple
 from veriward.verifiers._markers import strip_end_markers
 from veriward.verifiers.math._alternatives import is_offered, offered
 from veriward.verifiers.math._boxes import MAX_ANSWER_CHARS, TAIL_CHARS, box_before, find_boxes, operand_of
+from veriward.verifiers.math._cardinals import spelled
 from veriward.verifiers.math._claim import retracted_after
 from veriward.verifiers.math._glyphs import value_span
 from veriward.verifiers.math._scale import fold
@@ -152,6 +153,20 @@ def _prose_span(seg: str) -> Found | None:
     yes_no = _YES_NO.match(seg)
     if yes_no:
         return Found([yes_no.group(1)], yes_no.start(1), yes_no.end(1))
+    words_as_digits = spelled(seg)  # "**five integers**": 5, at the same offsets
+    if words_as_digits is not None:
+        found = _span_of(words_as_digits.text)
+        return found and found._replace(end=words_as_digits.end_of(found.end))
+    return _span_of(seg)
+
+
+def _as_digits(text: str) -> str:
+    """`text` with its number words as digits (`", or six"`: another value offered)."""
+    words_as_digits = spelled(text, beside_math=True)
+    return words_as_digits.text if words_as_digits is not None else text
+
+
+def _span_of(seg: str) -> Found | None:
     maths = _math_segments(seg)
     outside = _MATH_ANY.sub(lambda m: " " * len(m.group(0)), seg)  # same offsets as `seg`
     words = [w for w in _PROSE_WORD.findall(outside) if w.lower() not in _CONNECTOR_WORDS]
@@ -297,7 +312,8 @@ def extract(text: str) -> Extraction | None:
         rest = re.sub(
             r"I hope it is correct\.?", "", found.after[end.end() : end.end() + 2000] if end else ""
         )
-        found.offered = offered(found.after[: end.start()] if end else found.after, rest)
+        rest = _as_digits(rest)  # "Or maybe six.": another value, in words
+        found.offered = offered(_as_digits(found.after[: end.start()] if end else found.after), rest)
         if _HYPOTHETICAL.match(rest):
             return fold(found)
         later = _statement(rest, displays=False)
@@ -346,10 +362,9 @@ def _extract(text: str) -> Extraction | None:
     bold = list(_BOLD.finditer(text))
     if bold and len(text) - bold[-1].end() < 200:
         bold_found = _prose_span(bold[-1].group(1))
-        if bold_found:
-            return Extraction(
-                bold_found.parts, "bold", before=text[: bold[-1].start()], after=text[bold[-1].end() :]
-            )
+        if bold_found:  # the words inside the bold around the value are part of its statement ("**not 5**")
+            a, b = bold[-1].start(1) + bold_found.start, bold[-1].start(1) + bold_found.end
+            return Extraction(bold_found.parts, "bold", before=text[:a], after=text[b:])
     return final_statement(text)
 
 
