@@ -39,6 +39,7 @@ class Answer:
     outer: Claim = ASSERTED  # what the words around the answer say, ignoring the words inside it
     later: list[str] = field(default_factory=list)  # values asserted by answer statements after it
     operand: str = ""  # the box is part of a larger expression written around it (why)
+    affirmed: str = ""  # what a prose "Yes, ..." goes on to say in its sentence ("Yes, it is true that P")
 
     @property
     def capped(self) -> bool:
@@ -114,6 +115,7 @@ def build(extraction: Extraction) -> Answer:
         claim=_claim_of(extraction),
         outer=classify(extraction.before, extraction.after) if extraction.source != "whole" else ASSERTED,
         operand=extraction.operand,
+        affirmed=_affirmed(extraction),
     )
     for st in extraction.later:  # a later statement that qualifies the value, or states another one
         claim = classify(st.before, st.after)
@@ -181,6 +183,22 @@ def _claim_of(extraction: Extraction) -> Claim:
     return ASSERTED
 
 
+_YES = re.compile(r"^\W*(?:yes|true)\W*$", re.I)
+_AFFIRMING = re.compile(r"^[\s,:;]*(?:(?:it\s+is|it's)\s+(?:true|the\s+case)\s+that\s+|indeed,?\s+)?", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+def _affirmed(extraction: Extraction) -> str:
+    """The statement after a prose yes in its own sentence, its affirming words dropped."""
+    if extraction.source not in ("phrase", "bold") or len(extraction.parts) != 1:
+        return ""
+    if not _YES.match(extraction.parts[0]):
+        return ""
+    end = _SENTENCE_END.search(extraction.after.replace("**", ""))
+    said = extraction.after.replace("**", "")[: end.start() if end else 400]
+    return _AFFIRMING.sub("", said, count=1).strip()
+
+
 def _same_parts(a: list[str], b: list[str]) -> bool:
     return [normalize_text(x) for x in a] == [normalize_text(x) for x in b]
 
@@ -193,9 +211,15 @@ _WORDS = re.compile(r"[A-Za-z]+(?:['\s-]+[A-Za-z]+)*")
 _TEXT_BLOCK = re.compile(r"\\(?:text|mbox|mathrm)\s*\{[^{}]*\}")
 
 
+# A gold typed with a slash for the backslash (`/text{yes}`, as one Omni-MATH gold ships): a command that
+# takes a braced argument is never divided by; in a reference only (a trusted input), never in a response.
+_SLASHED = re.compile(r"(?<![\w\\/)}])/(text|textbf|mathrm|mbox|frac|dfrac|tfrac|sqrt|boxed)\s*\{")
+
+
 @lru_cache(maxsize=1024)
 def reference_answer(reference: str) -> Answer:
     """The reference's answer (it may be a bare answer or a whole worked solution); cached."""
+    reference = _SLASHED.sub(r"\\\1{", reference)
     bare = reference.strip()
     plain = len(bare) <= 300 and not re.search(r"\\boxed|\\fbox|\$|\\[\[(]|\n", bare)
     if plain and _TEXT_BLOCK.search(bare) and looks_like_answer(_TEXT_BLOCK.sub(" ", bare)):

@@ -11,6 +11,7 @@ from veriward.models import Verdict
 from veriward.verifiers.base import Outcome
 from veriward.verifiers.math import _numeric
 from veriward.verifiers.math._answer import Answer, build, prediction_answer, reference_answer, regroup
+from veriward.verifiers.math._conclusion import concluded
 from veriward.verifiers.math._constants import renamings
 from veriward.verifiers.math._extract import Extraction
 from veriward.verifiers.math._forms import equivalent_forms
@@ -18,7 +19,7 @@ from veriward.verifiers.math._grade import Marks, values_equal
 from veriward.verifiers.math._hedge import hedge_reason
 from veriward.verifiers.math._normalize import choice_letter, clean, normalize_text
 from veriward.verifiers.math._numeric import Undecidable
-from veriward.verifiers.math._polarity import polarity
+from veriward.verifiers.math._polarity import Polarity, polarity
 from veriward.verifiers.math._scalar import Scalar, parse_scalar
 from veriward.verifiers.math._structure import Value
 from veriward.verifiers.math._units import DEGREE, conversion
@@ -65,6 +66,10 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
 def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     gold = reference_answer(reference)
     pred = prediction_answer(response)
+    if pred is None or pred.source == "statement":  # no answer of its own: it may conclude a yes or a no
+        concluded = _concluded_yes_no(reference, gold, response)
+        if concluded is not None:
+            return concluded
     if pred is None:
         return Outcome.invalid("no answer could be extracted: no box, answer phrase or final statement")
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
@@ -160,14 +165,31 @@ _SYMPY_FAILURES = (
 _COMMA_PAIR = re.compile(r"\s*-?\d+,\d{2}\s*")
 
 
-def _yes_no(reference: str, gold: Answer, pred: Answer) -> Outcome | None:
-    """A yes/no reference (a word or an existence sentence) answered yes or no; None otherwise."""
+def _wanted(reference: str, gold: Answer) -> Polarity | None:
+    """The yes or no a reference asks for (a word or an existence sentence); None for any other."""
     if gold.value is not None and not gold.is_text and _numeric_gold(gold):
         return None
     # A sentence gold is read whole (its answer extraction keeps only its last formula); a worked
     # solution as the reference is not a yes/no sentence.
     whole = reference if len(reference) <= 500 and "boxed" not in reference else ""
-    want = polarity(", ".join(p.text for p in gold.parts)) or polarity(whole)
+    return polarity(", ".join(p.text for p in gold.parts)) or polarity(whole)
+
+
+def _concluded_yes_no(reference: str, gold: Answer, response: str) -> Outcome | None:
+    """A yes/no reference answered by the conclusion of a proof (see `_conclusion`); None otherwise."""
+    want = _wanted(reference, gold)
+    got = concluded(response) if want else None
+    if got is None:
+        return None
+    details = {"extracted": got, "reference": str(want), "source": "conclusion"}
+    if got != want:
+        return _no(f"concluded {got}, not {want}", details)
+    return _ok("the same yes/no answer", details)
+
+
+def _yes_no(reference: str, gold: Answer, pred: Answer) -> Outcome | None:
+    """A yes/no reference (a word or an existence sentence) answered yes or no; None otherwise."""
+    want = _wanted(reference, gold)
     got = polarity(", ".join(p.text for p in pred.parts)) if want else None
     # A yes/no sentence may deny inside itself ("No, there does not exist ..."; `polarity` refuses one that
     # contradicts itself); the words around it must still assert it ("the answer is not \\boxed{No}").
@@ -299,6 +321,8 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 
 def _grade_text(gold: Answer, pred: Answer, details: dict[str, str]) -> Outcome:
+    if _affirms(gold, pred):
+        return _ok("the reference's statement, affirmed", details)
     # A \text{} answer is a word: it never equals a number (\text{13} vs 13), only the same words.
     if gold.is_text != pred.is_text:
         other = pred if gold.is_text else gold
@@ -308,6 +332,14 @@ def _grade_text(gold: Answer, pred: Answer, details: dict[str, str]) -> Outcome:
     if _words_of(gold.shown) == _words_of(pred.shown):
         return _ok("same text", details)
     return _no("different text", details)
+
+
+def _affirms(gold: Answer, pred: Answer) -> bool:
+    """A reference that is a statement (`Bella's tour costs at least as much`) answered "Yes, it is true
+    that <the same statement>": only that statement, word for word, in the answer's own sentence."""
+    if len(gold.shown.split()) < 3 or len(pred.affirmed.split()) < 3:
+        return False
+    return _words_of(pred.affirmed) == _words_of(gold.shown)
 
 
 def _words_of(text: str) -> str:

@@ -19,7 +19,8 @@ _LEADING = re.compile(r"^\W*(yes|no)\b(?!\s+(?:such|one|more|less|other|longer|s
 _NEGATIVE = re.compile(
     r"^\W*(?:there\s+(?:(?:does|do|did|can|could|will)\s*(?:not|n't)\s+(?:\w+\s+){0,2}?(?:exist|be)|"
     r"(?:exists?|is|are)\s+no\b|(?:is|are)\s+not\s+(?:any|a|an)\b)"
-    r"|no\s+such\b|(?:such\s+)?\w*\s*(?:does|do)\s*(?:not|n't)\s+exist\b|it\s+is\s+(?:not\s+possible|impossible)\b)",
+    r"|no\s+such\b|(?:such\s+)?(?:(?:an?|the)\s+)?(?:[\w\\(){}]+\s+){0,2}?(?:does|do)\s*(?:not|n't)\s+exist\b"
+    r"|it\s+is\s+(?:not\s+possible|impossible)\b)",
     re.I,
 )
 _POSITIVE = re.compile(
