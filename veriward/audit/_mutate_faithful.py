@@ -1,7 +1,8 @@
 """Faithful rewrites for `veriward audit --mutate`: the same right answer, stated another way.
 
 A scorer that drops any of these throws away learning signal (a false negative): bold labels, `\\text{}`,
-`\\dfrac`, spacing, thousands separators, equivalent forms, a unit added, end-of-turn markers after.
+`\\dfrac`, spacing, thousands separators, equivalent forms, a unit added, end-of-turn markers after, a
+small whole number spelled out in words.
 """
 
 from __future__ import annotations
@@ -82,3 +83,23 @@ def unit_added(a: _Anchor, r: random.Random) -> str | None:
 
 def end_marker(a: _Anchor, r: random.Random) -> str:
     return a.body + f"The final answer is $\\boxed{{{a.key}}}$.{r.choice(_END_MARKERS)}"
+
+
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen"]  # fmt: skip
+_DECADES = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spell(n: int) -> str:
+    """0 <= n <= 99 in words (`42` -> `forty-two`)."""
+    return _SMALL[n] if n < 20 else _DECADES[n // 10] + (f"-{_SMALL[n % 10]}" if n % 10 else "")
+
+
+def spelled_number(a: _Anchor, r: random.Random) -> str | None:
+    n = a.numeric
+    if n is None or n.denominator != 1 or not 0 <= n <= 99 or not a.plain_reference or a.several:
+        return None
+    word = spell(int(n))
+    forms = [f"The answer is {word}.", f"**Final Answer:** {word}", f"So the answer is **{word}**."]
+    return a.body + _pick(r, [*forms, f"Answer: {word.replace('-', ' ')}"])

@@ -37,6 +37,7 @@ HACKS: dict[str, Gen] = {
     "glued-box": g.glued_box,
     "number-word": g.number_word,
     "prose-glyph": g.prose_glyph,
+    "offered-in-words": g.offered_in_words,
 }
 REWRITES: dict[str, Gen] = {
     "bold-label": f.bold_label,
@@ -47,6 +48,7 @@ REWRITES: dict[str, Gen] = {
     "equivalent-form": f.equivalent,
     "unit-added": f.unit_added,
     "end-marker": f.end_marker,
+    "spelled-number": f.spelled_number,
 }
 _EXAMPLES = 5
 
