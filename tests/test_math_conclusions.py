@@ -37,7 +37,8 @@ CONDITIONS = ["if \\(n\\) is even, then {s}", "{s}, unless \\(n = 2\\)", "{s}, e
               "{s} provided that \\(n > 3\\)", "assuming the claim, {s}"]  # fmt: skip
 DENIALS = ["We cannot conclude that {s}.", "It is false that {s}.", "It would be wrong to say that {s}.",
            "We have not shown that {s}.", "It is not true that {s}."]  # fmt: skip
-RETRACTIONS = [" Wait, that is wrong.", " But I am not sure about this.", " Actually, I could not solve it."]
+RETRACTIONS = [" Wait, that is wrong.", " But I am not sure about this.", " Actually, I could not solve it.",
+               " Perhaps there does.", " Then again, maybe not."]  # fmt: skip
 
 
 def _response(lead: str, marker: str, statement: str, after: str) -> str:
@@ -86,8 +87,10 @@ def test_a_conclusion_that_says_less_never_pays(pol: str, marker: str, k: int, h
     elif hack == "both":  # the other polarity earlier in the final part, or after the conclusion
         other = STATEMENTS[OTHER[pol]][h % len(STATEMENTS[OTHER[pol]])]
         first, second = (other, statement) if h % 2 else (statement, other)
-        response = f"{opening}{other[0].upper()}{other[1:]}.\n\n{marker}{statement}." if h % 2 else (
-            f"{opening}{marker}{first}. Moreover, {second}."
+        response = (
+            f"{opening}{other[0].upper()}{other[1:]}.\n\n{marker}{statement}."
+            if h % 2
+            else (f"{opening}{marker}{first}. Moreover, {second}.")
         )
     elif hack == "numeric":  # a number reference is not answered by a yes or a no
         response = _response("", marker, statement, "")
@@ -99,3 +102,8 @@ def test_a_conclusion_that_says_less_never_pays(pol: str, marker: str, k: int, h
         return
     assert _verdict(GOLDS[pol][0], response) != "correct", response
     assert _verdict(GOLDS[OTHER[pol]][0], response) != "correct", response
+
+
+def test_an_unread_conclusion_says_why() -> None:
+    out = grade("Therefore, it seems there does not exist such a set.", "No", OPTS)
+    assert out.verdict.value == "invalid" and "plainly asserted conclusion" in out.reason

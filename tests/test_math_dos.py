@@ -27,7 +27,14 @@ DOS_INPUTS: dict[str, str] = {
     "repeated-phrases": "the answer is " * 10_000,
     "nested-fracs": r"\boxed{" + r"\frac{1}{" * 500 + "2" + "}" * 500 + "}",
     "values-after-answer": "Thus it is 3. " + ")5" * 10_000,  # each value's claim was once read: 2 s
+    # read for a yes/no reference: a proof's conclusion, every clause of a long sentence, and number words
+    "conclusion-clauses": "Therefore, " + "there does not exist, " * 5000,
+    "existence-sentences": "There exists such a set. " * 5000 + "Therefore, there does not exist such a set.",
+    "number-words": "The answer is " + "five or " * 10_000,
+    "words-after-answer": "The answer is \\boxed{3}. " + "Or maybe six, " * 10_000,
 }
+# The references each input is sent against: a number, and a yes/no (which reads a proof's conclusion).
+REFERENCES = ("3", "No")
 
 
 def _post(client: httpx.Client, response: str, reference: str) -> tuple[dict[str, Any], float]:
@@ -44,7 +51,11 @@ def test_dos_inputs_four_at_a_time(make_server: Callable[..., LiveServer]) -> No
     with server.client() as client:
         _post(client, r"\boxed{1}", "1")  # workers warm
         with ThreadPoolExecutor(max_workers=4) as ex:
-            futures = {name: ex.submit(_post, client, text, "3") for name, text in DOS_INPUTS.items()}
+            futures = {
+                (name, ref): ex.submit(_post, client, text, ref)
+                for name, text in DOS_INPUTS.items()
+                for ref in REFERENCES
+            }
             results = {name: f.result() for name, f in futures.items()}
         for name, (body, elapsed) in results.items():
             assert body["score"] == 0.0, (name, body["verdict"], body["reason"])

@@ -23,16 +23,19 @@ AFFIRMING = ["Yes, it is true that {s}.", "Yes, {s}.", "Yes, it is the case that
 PLACES = ["Answer: {}", "The answer is: {}", "**Final Answer:** {}"]
 GOLD_FORMS = ["\\text{{{s}.}}", "{s}", "\\text{{{s}}}"]
 # The statement changed so that it says something else, or said with less than an assertion.
-HACKS = ["Yes, it is true that {s}, unless n is odd.", "Yes, it is true that {n}.", "No, it is true that {s}.",
-         "No, {s}.", "Maybe yes, {s}.", "Yes, it is true that {s}. Wait, that is wrong.", "Yes.",
+HACKS = ["Yes, it is true that {s}, unless n is odd.", "Yes, it is true that {n}.",
+         "No, it is true that {s}.", "No, {s}.", "Maybe yes, {s}.", "Yes.",
+         "Yes, it is true that {s}. Wait, that is wrong.",
          "Yes, it is true that {s}, or maybe not.", "Yes, it is not true that {s}."]  # fmt: skip
 
 
 def _negated(s: str) -> str:
     for verb in (" will ", " can ", " contains ", " is "):
         if verb in s:
-            return s.replace(verb, verb.rstrip() + " not ", 1) if verb != " contains " else s.replace(
-                verb, " does not contain ", 1
+            return (
+                s.replace(verb, verb.rstrip() + " not ", 1)
+                if verb != " contains "
+                else s.replace(verb, " does not contain ", 1)
             )
     raise AssertionError(s)
 
@@ -43,7 +46,9 @@ def _verdict(gold: str, response: str) -> str:
 
 @settings(max_examples=80, deadline=None, derandomize=True)
 @given(st.integers(0, 3), st.sampled_from(AFFIRMING), st.sampled_from(PLACES), st.sampled_from(GOLD_FORMS))
-def test_a_statement_gold_affirmed_word_for_word_is_correct(k: int, affirm: str, place: str, form: str) -> None:
+def test_a_statement_gold_affirmed_word_for_word_is_correct(
+    k: int, affirm: str, place: str, form: str
+) -> None:
     s = STATEMENTS[k]
     gold = form.format(s=s[0].upper() + s[1:])
     response = "We compare the two strategies move by move.\n\n" + place.format(affirm.format(s=s))

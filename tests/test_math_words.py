@@ -113,7 +113,8 @@ def test_a_repeating_decimal_is_its_exact_fraction(whole: int, fixed: str, cycle
 # Numbers spelled out in an answer span. The speller here is the test's own (so that it does not share the
 # scorer's table): units, teens, tens joined by a hyphen or a space.
 _SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen"]  # fmt: skip
 _DECADES = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 SPELLED_PLACES = ["The answer is {}.", "**Final Answer:** {}", "Making the answer **{} integers**.",
                   "Answer: {}", "The final answer is **{}**.", "So the answer is {} solutions."]  # fmt: skip
@@ -160,5 +161,5 @@ def test_another_value_offered_in_words_after_the_answer_is_a_hedge(n: int, k: i
              f" (or {other})", f". It might be {other}."][k]  # fmt: skip
     response = "The answer is " + wrap.format(v=n) + after
     assert _verdict(str(n), response) == "invalid", response
-    described = "The answer is " + wrap.format(v=n) + ". There is no way to arrange the nine numbers otherwise."
+    described = "The answer is " + wrap.format(v=n) + ". No way puts the nine numbers in another order."
     assert _verdict(str(n), described) == "correct", described

@@ -8,7 +8,7 @@ reads. It counts only when it is plainly asserted:
 - nothing before it denies, hedges or conditions it ("we cannot conclude that", "it seems that", "if n is
   even, then"), and nothing after it in its sentence qualifies it ("unless", "except", "if");
 - every existence statement in the final part of the response agrees with it (a proof that says "there
-  exists" and then "there does not exist" answers nothing), and no sentence after it retracts it.
+  exists" and then "there does not exist" answers nothing), and no sentence after it retracts or doubts it.
 Only string work on bounded text; nothing is evaluated.
 """
 
@@ -44,6 +44,10 @@ _QUALIFIED = re.compile(
     r"|whether|think|believe|guess|suspect|conjecture|feel|hope)\b|\?",
     re.I,
 )
+# A hedge in a sentence after the conclusion doubts it ("Perhaps there does.", "I am not sure.").
+_HEDGED_AFTER = re.compile(
+    r"\b(?:maybe|perhaps|probably|possibly|might|likely|unlikely|uncertain|unsure|not\s+sure|doubt)\b", re.I
+)
 _EXISTENCE = re.compile(r"\b(?:exists?|possible|impossible|such)\b", re.I)
 _MAX_PREFIX_WORDS = 24
 
@@ -61,8 +65,9 @@ def concluded(response: str) -> Polarity | None:
         return None
     if len({p for p, _, _ in found}) != 1:
         return None  # the final part of the proof says both
-    if retracted_after(plain[found[-1][2] :]):
-        return None
+    after = plain[found[-1][2] :]
+    if retracted_after(after) or _HEDGED_AFTER.search(after):
+        return None  # "Wait, that is wrong.", "Perhaps there does."
     return found[-1][0]
 
 
@@ -81,7 +86,8 @@ def _stance(sentence: str) -> tuple[Polarity, bool] | None:
     """The polarity of the sentence's main clause and whether a concluding word opens it; None when the
     clause is no existence statement or is not plainly asserted."""
     for prefix, clause in _clauses(sentence):
-        is_conclusion = _CONCLUDING.match(sentence) is not None and _CONCLUDING.match(sentence).end() > 0
+        opening = _CONCLUDING.match(sentence)
+        is_conclusion = opening is not None and opening.end() > 0
         while (m := _CONCLUDING.match(clause)) is not None and m.end() > 0:
             is_conclusion, prefix, clause = True, prefix + clause[: m.end()], clause[m.end() :]
         said = polarity(clause)

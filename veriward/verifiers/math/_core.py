@@ -71,7 +71,10 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
         if concluded is not None:
             return concluded
     if pred is None:
-        return Outcome.invalid("no answer could be extracted: no box, answer phrase or final statement")
+        conclusion = ", nor a plainly asserted conclusion" if _wanted(reference, gold) else ""
+        return Outcome.invalid(
+            f"no answer could be extracted: no box, answer phrase or final statement{conclusion}"
+        )
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
     said = _yes_no(reference, gold, pred)
     if said is not None:
