@@ -69,12 +69,13 @@ def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
 def test_full_math_queue_answers_429_with_retry_after(make_server: Callable[..., LiveServer]) -> None:
     # Saturate with real math work: one worker, a queue of 50, and a batch of 1000 that fills it.
     server = make_server(pool_workers=1, max_queue_per_scorer=50)
-    items = [{**MATH_OK, "id": str(i)} for i in range(1000)]
+    # Each item its own response: identical ones are scored once (in-flight dedup, then the cache), and
+    # would never fill the queue.
+    items = [{**MATH_OK, "id": str(i), "response": f"step {i}: so \\boxed{{5}}"} for i in range(1000)]
     with server.client() as c:
         t, out = _in_thread(lambda: c.post("/v1/score/batch", json={"requests": items}))
         with server.client() as probe:
-            _wait_for_depth(probe, "math", 1)
-            # Another response: the batch's own (once scored, a cache hit) is answered without queueing.
+            _wait_for_depth(probe, "math", 50)
             r = probe.post("/v1/score", json={**MATH_OK, "response": r"hence \boxed{5}"})
             metrics = probe.get("/metrics").text
         t.join(120)
