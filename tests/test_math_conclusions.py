@@ -34,7 +34,8 @@ OTHER = {"no": "yes", "yes": "no"}
 HEDGES = ["it seems that {s}", "it appears that {s}", "{s}, or maybe not", "probably {s}", "{s}?",
           "perhaps {s}", "I think {s}", "{s}, probably"]  # fmt: skip
 CONDITIONS = ["if \\(n\\) is even, then {s}", "{s}, unless \\(n = 2\\)", "{s}, except when \\(n\\) is odd",
-              "{s} provided that \\(n > 3\\)", "assuming the claim, {s}"]  # fmt: skip
+              "{s} provided that \\(n > 3\\)", "assuming the claim, {s}",
+              "{s}, which is a contradiction"]  # fmt: skip
 DENIALS = ["We cannot conclude that {s}.", "It is false that {s}.", "It would be wrong to say that {s}.",
            "We have not shown that {s}.", "It is not true that {s}."]  # fmt: skip
 RETRACTIONS = [" Wait, that is wrong.", " But I am not sure about this.", " Actually, I could not solve it.",

@@ -37,11 +37,12 @@ _UNSURE = re.compile(
     re.I,
 )
 # Words in the statement that qualify or hedge it ("... does not exist, except when n = 2", "..., or maybe
-# it does", "... exist?").
+# it does", "... exist?"), or make it a step of a proof by contradiction ("So there exists k with 2k = 1, a
+# contradiction.").
 _QUALIFIED = re.compile(
     r"\b(?:unless|except|excluding|if|provided|assuming|otherwise|but|however|although|though|or|maybe"
     r"|perhaps|probably|possibly|likely|unlikely|presumably|seemingly|apparently|seems?|appears?|might|may"
-    r"|whether|think|believe|guess|suspect|conjecture|feel|hope)\b|\?",
+    r"|whether|think|believe|guess|suspect|conjecture|feel|hope|contradiction|contradicts|absurd)\b|\?",
     re.I,
 )
 # A hedge in a sentence after the conclusion doubts it ("Perhaps there does.", "I am not sure.").
