@@ -66,15 +66,10 @@ def grade(response: str, reference: str, options: MathOptions) -> Outcome:
 def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     gold = reference_answer(reference)
     pred = prediction_answer(response)
-    if pred is None or pred.source == "statement":  # no answer of its own: it may conclude a yes or a no
-        concluded = _concluded_yes_no(reference, gold, response)
-        if concluded is not None:
-            return concluded
-    if pred is None:
-        conclusion = ", nor a plainly asserted conclusion" if _wanted(reference, gold) else ""
-        return Outcome.invalid(
-            f"no answer could be extracted: no box, answer phrase or final statement{conclusion}"
-        )
+    unstated = _unstated(response, reference, gold, pred)
+    if unstated is not None:
+        return unstated
+    assert pred is not None  # `_unstated` answers for a response with no answer
     details = {"extracted": pred.shown, "reference": gold.shown, "source": pred.source}
     said = _yes_no(reference, gold, pred)
     if said is not None:
@@ -113,6 +108,12 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
         return _no(f"reference is not a formula ({gold.error}); compared as text", details)
     if not options.allow_unevaluated and _unevaluated(pred):
         return _no("the answer is not evaluated (allow_unevaluated is false)", details)
+    return _compare_values(gold, pred, options, details)
+
+
+def _compare_values(gold: Answer, pred: Answer, options: MathOptions, details: dict[str, str]) -> Outcome:
+    """Both answers parsed: equal by value, in the reference's units, at the options' precision."""
+    assert gold.value is not None and pred.value is not None
     marks = Marks(gold.percent, pred.percent, gold.degree, pred.degree)
     scaled = _in_reference_units(gold, pred)
     if scaled is None:
@@ -131,6 +132,21 @@ def _grade(response: str, reference: str, options: MathOptions) -> Outcome:
     if scaled is pred.value and any(_equal(gold, other, marks) for other in renamings(gold, pred)):
         return _ok("equivalent to the reference, up to the names of its arbitrary constants", details)
     return _no("not equivalent to the reference", details)
+
+
+def _unstated(response: str, reference: str, gold: Answer, pred: Answer | None) -> Outcome | None:
+    """The outcome of a response that states no answer of its own (no box, answer phrase or bold): the
+    conclusion of its proof for a yes/no reference, else `invalid` when nothing at all was extracted."""
+    if pred is None or pred.source == "statement":
+        concluded = _concluded_yes_no(reference, gold, response)
+        if concluded is not None:
+            return concluded
+    if pred is not None:
+        return None
+    conclusion = ", nor a plainly asserted conclusion" if _wanted(reference, gold) else ""
+    return Outcome.invalid(
+        f"no answer could be extracted: no box, answer phrase or final statement{conclusion}"
+    )
 
 
 def _not_stated(pred: Answer, details: dict[str, str]) -> Outcome | None:
