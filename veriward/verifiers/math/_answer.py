@@ -194,9 +194,9 @@ def _affirmed(extraction: Extraction) -> str:
         return ""
     if not _YES.match(extraction.parts[0]):
         return ""
-    end = _SENTENCE_END.search(extraction.after.replace("**", ""))
-    said = extraction.after.replace("**", "")[: end.start() if end else 400]
-    return _AFFIRMING.sub("", said, count=1).strip()
+    after = extraction.after.replace("**", "")
+    end = _SENTENCE_END.search(after)
+    return _AFFIRMING.sub("", after[: end.start() if end else 400], count=1).strip()
 
 
 def _same_parts(a: list[str], b: list[str]) -> bool:

@@ -137,13 +137,13 @@ def _compare_values(gold: Answer, pred: Answer, options: MathOptions, details: d
 def _unstated(response: str, reference: str, gold: Answer, pred: Answer | None) -> Outcome | None:
     """The outcome of a response that states no answer of its own (no box, answer phrase or bold): the
     conclusion of its proof for a yes/no reference, else `invalid` when nothing at all was extracted."""
-    if pred is None or pred.source == "statement":
-        concluded = _concluded_yes_no(reference, gold, response)
-        if concluded is not None:
-            return concluded
-    if pred is not None:
+    if pred is not None and pred.source != "statement":
         return None
-    conclusion = ", nor a plainly asserted conclusion" if _wanted(reference, gold) else ""
+    want = _wanted(reference, gold)
+    concluded = _concluded_yes_no(want, response)
+    if concluded is not None or pred is not None:
+        return concluded
+    conclusion = ", nor a plainly asserted conclusion" if want else ""
     return Outcome.invalid(
         f"no answer could be extracted: no box, answer phrase or final statement{conclusion}"
     )
@@ -194,9 +194,8 @@ def _wanted(reference: str, gold: Answer) -> Polarity | None:
     return polarity(", ".join(p.text for p in gold.parts)) or polarity(whole)
 
 
-def _concluded_yes_no(reference: str, gold: Answer, response: str) -> Outcome | None:
-    """A yes/no reference answered by the conclusion of a proof (see `_conclusion`); None otherwise."""
-    want = _wanted(reference, gold)
+def _concluded_yes_no(want: Polarity | None, response: str) -> Outcome | None:
+    """A yes/no reference (`want`) answered by the conclusion of a proof (see `_conclusion`); else None."""
     got = concluded(response) if want else None
     if got is None:
         return None
